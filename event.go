@@ -1,0 +1,70 @@
+package feedwire
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// EventType names what happened, exactly as the wire format writes it.
+type EventType string
+
+// The harvestr event types.
+const (
+	FeedbackCreated  EventType = "FEEDBACK_CREATED"
+	FeedbackUpdated  EventType = "FEEDBACK_UPDATED"
+	DiscoveryCreated EventType = "DISCOVERY_CREATED"
+	DiscoveryUpdated EventType = "DISCOVERY_UPDATED"
+	ComponentCreated EventType = "COMPONENT_CREATED"
+	ComponentUpdated EventType = "COMPONENT_UPDATED"
+	MessageCreated   EventType = "MESSAGE_CREATED"
+	MessageUpdated   EventType = "MESSAGE_UPDATED"
+)
+
+// Format is a wire format: the envelope, field names and signature scheme of one vendor.
+type Format string
+
+// The wire formats.
+const (
+	FormatHarvestr    Format = "harvestr"
+	FormatFeaturebase Format = "featurebase"
+)
+
+// Format returns the wire format the event type belongs to: harvestr types are upper
+// case (MESSAGE_CREATED), featurebase topics are dotted (post.created).
+func (t EventType) Format() Format {
+	if strings.Contains(string(t), ".") {
+		return FormatFeaturebase
+	}
+	return FormatHarvestr
+}
+
+// Event is one change to a resource, stored once and delivered to every webhook that
+// subscribes to its type.
+type Event struct {
+	ID           string // a UUIDv7, so ids sort by time
+	WorkspaceID  string
+	Type         EventType
+	ResourceType string // "message", "discovery", …
+	ResourceID   string
+	// Data is the resource after the change, exactly as the wire format writes it.
+	Data json.RawMessage
+	// Changes is what the change did, in the wire format's own shape; nil on creates.
+	Changes   json.RawMessage
+	CreatedAt time.Time
+}
+
+// EventFilter selects events.
+type EventFilter struct {
+	ListParams
+	Types []EventType // any of these; all types when empty
+	Since time.Time   // at or after; no lower bound when zero
+	Until time.Time   // before; no upper bound when zero
+}
+
+// EventService reads the event log.
+type EventService interface {
+	Event(ctx context.Context, workspaceID, id string) (*Event, error)
+	Events(ctx context.Context, workspaceID string, f EventFilter) (*Page[Event], error)
+}
