@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/feedwire/feedwire"
+)
+
+var events = table[feedwire.Event]{
+	name:    "events",
+	what:    "event",
+	columns: "id, workspace_id, type, resource_type, resource_id, data, changes, created_at",
+	scan: func(row scanner) (*feedwire.Event, error) {
+		var e feedwire.Event
+		var data string
+		var changes *string
+		err := row.Scan(&e.ID, &e.WorkspaceID, &e.Type, &e.ResourceType, &e.ResourceID, &data, &changes, timeColumn{&e.CreatedAt})
+		if err != nil {
+			return nil, err
+		}
+		e.Data = []byte(data)
+		if changes != nil {
+			e.Changes = []byte(*changes)
+		}
+		return &e, nil
+	},
+	id: func(e *feedwire.Event) string { return e.ID },
+}
+
+// recordEvent stores ev, the change that the write at time at made to the resource with
+// that id, in the write's transaction. A nil ev (an update that changed nothing) records
+// nothing.
+func recordEvent(ctx context.Context, tx *sql.Tx, ev *feedwire.Event, workspaceID, resourceID string, at time.Time) error {
+	if ev == nil {
+		return nil
+	}
+	id, err := newEventID()
+	if err != nil {
+		return fmt.Errorf("record event: %w", err)
+	}
+	ev.ID, ev.WorkspaceID, ev.ResourceID, ev.CreatedAt = id, workspaceID, resourceID, at
+	var changes *string
+	if ev.Changes != nil {
+		c := string(ev.Changes)
+		changes = &c
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO events (id, workspace_id, type, resource_type, resource_id, data, changes, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.ID, ev.WorkspaceID, ev.Type, ev.ResourceType, ev.ResourceID, string(ev.Data), changes, millis(ev.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("record event: %w", err)
+	}
+	return nil
+}
+
+// Event returns one event of the workspace.
+func (s *Store) Event(ctx context.Context, workspaceID, id string) (*feedwire.Event, error) {
+	return events.get(ctx, s.read, workspaceID, id)
+}
+
+// Events returns one page of the workspace's events, newest first.
+func (s *Store) Events(ctx context.Context, workspaceID string, f feedwire.EventFilter) (*feedwire.Page[feedwire.Event], error) {
+	var where strings.Builder
+	var args []any
+	if len(f.Types) > 0 {
+		where.WriteString("AND type IN (?" + strings.Repeat(", ?", len(f.Types)-1) + ") ")
+		for _, t := range f.Types {
+			args = append(args, t)
+		}
+	}
+	if !f.Since.IsZero() {
+		where.WriteString("AND created_at >= ? ")
+		args = append(args, millis(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where.WriteString("AND created_at < ? ")
+		args = append(args, millis(f.Until))
+	}
+	return events.list(ctx, s.read, workspaceID, f.ListParams, where.String(), args...)
+}

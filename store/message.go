@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/wire"
+)
+
+var messages = table[feedwire.Message]{
+	name: "messages",
+	what: "message",
+	columns: `id, client_id, workspace_id, title, content, channel, read, updated, archived, bin,
+		requester_id, submitter_id, assignee_id, received_at, integration_url, integration_id, created_at, updated_at`,
+	scan: func(row scanner) (*feedwire.Message, error) {
+		var m feedwire.Message
+		err := row.Scan(&m.ID, &m.ClientID, &m.WorkspaceID, &m.Title, &m.Content, &m.Channel,
+			&m.Read, &m.Updated, &m.Archived, &m.Bin, &m.RequesterID, &m.SubmitterID, &m.AssigneeID,
+			nullTimeColumn{&m.ReceivedAt}, &m.IntegrationURL, &m.IntegrationID,
+			timeColumn{&m.CreatedAt}, timeColumn{&m.UpdatedAt})
+		return &m, err
+	},
+	id: func(m *feedwire.Message) string { return m.ID },
+}
+
+// CreateMessage stores a new message and its MESSAGE_CREATED event.
+func (s *Store) CreateMessage(ctx context.Context, workspaceID string, in feedwire.MessageInput) (*feedwire.Message, error) {
+	m := in.Message()
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	m.ID, m.ClientID, m.WorkspaceID, m.CreatedAt, m.UpdatedAt = newID(now), newClientID("msg_"), workspaceID, now, now
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := checkMessageRefs(ctx, tx, &m); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO messages (id, client_id, workspace_id, title, content, channel,
+			read, updated, archived, bin, requester_id, submitter_id, assignee_id, received_at, integration_url,
+			integration_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.ID, m.ClientID, m.WorkspaceID, m.Title, m.Content, m.Channel, m.Read, m.Updated, m.Archived, m.Bin,
+			m.RequesterID, m.SubmitterID, m.AssigneeID, nullMillis(m.ReceivedAt), m.IntegrationURL, m.IntegrationID,
+			millis(m.CreatedAt), millis(m.UpdatedAt))
+		if err != nil {
+			return fmt.Errorf("insert message: %w", err)
+		}
+		ev, err := wire.MessageEvent(nil, &m)
+		if err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, ev, workspaceID, m.ID, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// Message returns one message of the workspace.
+func (s *Store) Message(ctx context.Context, workspaceID, id string) (*feedwire.Message, error) {
+	return messages.get(ctx, s.read, workspaceID, id)
+}
+
+// Messages returns one page of the workspace's messages, newest first.
+func (s *Store) Messages(ctx context.Context, workspaceID string, p feedwire.ListParams) (*feedwire.Page[feedwire.Message], error) {
+	return messages.list(ctx, s.read, workspaceID, p, "")
+}
+
+// UpdateMessage applies a patch and stores the MESSAGE_UPDATED event it causes. A patch
+// that changes nothing writes nothing and emits nothing.
+func (s *Store) UpdateMessage(ctx context.Context, workspaceID, id string, p feedwire.MessagePatch) (*feedwire.Message, error) {
+	var out *feedwire.Message
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		before, err := messages.get(ctx, tx, workspaceID, id)
+		if err != nil {
+			return err
+		}
+		after := *before
+		if err := p.Apply(&after); err != nil {
+			return err
+		}
+		now := s.clock()
+		after.UpdatedAt = now
+		ev, err := wire.MessageEvent(before, &after)
+		if err != nil || ev == nil {
+			out = before
+			return err
+		}
+		if err := checkMessageRefs(ctx, tx, &after); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE messages SET title = ?, content = ?, channel = ?, read = ?, updated = ?,
+			archived = ?, bin = ?, requester_id = ?, submitter_id = ?, assignee_id = ?, received_at = ?,
+			integration_url = ?, integration_id = ?, updated_at = ? WHERE id = ?`,
+			after.Title, after.Content, after.Channel, after.Read, after.Updated, after.Archived, after.Bin,
+			after.RequesterID, after.SubmitterID, after.AssigneeID, nullMillis(after.ReceivedAt),
+			after.IntegrationURL, after.IntegrationID, millis(after.UpdatedAt), after.ID)
+		if err != nil {
+			return fmt.Errorf("update message: %w", err)
+		}
+		out = &after
+		return recordEvent(ctx, tx, ev, workspaceID, after.ID, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func checkMessageRefs(ctx context.Context, tx *sql.Tx, m *feedwire.Message) error {
+	return checkRefs(ctx, tx, m.WorkspaceID,
+		ref{"requesterId", "users", &m.RequesterID},
+		ref{"submitterId", "users", &m.SubmitterID},
+		ref{"assigneeId", "users", m.AssigneeID})
+}

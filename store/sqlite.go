@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver: pure Go, so CGO_ENABLED=0 builds work
+)
+
+// openSQLite opens the file at path twice: once for writing through a single connection
+// and once for reading through several.
+//
+// SQLite allows one writer at a time. Funnelling every write through one connection
+// queues writers in Go instead of making them spin on SQLITE_BUSY, and lets readers run
+// beside the writer thanks to WAL.
+func openSQLite(ctx context.Context, path string) (write, read *sql.DB, err error) {
+	pragmas := url.Values{}
+	// WAL: readers never block the writer and the writer never blocks readers.
+	pragmas.Add("_pragma", "journal_mode(WAL)")
+	// FULL: a commit is on disk before it returns, so an acknowledged event survives a
+	// power cut and not just a crash of this process.
+	pragmas.Add("_pragma", "synchronous(FULL)")
+	// Foreign keys are off by default in SQLite; the schema relies on them.
+	pragmas.Add("_pragma", "foreign_keys(ON)")
+	// Another process (feedwire keys create beside a running server) may hold the write
+	// lock for a moment; wait for it instead of failing at once.
+	pragmas.Add("_pragma", "busy_timeout(10000)")
+	// IMMEDIATE: a write transaction takes the write lock when it begins, so it cannot
+	// fail half-way when it upgrades from reading to writing.
+	pragmas.Set("_txlock", "immediate")
+
+	write, err = sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+
+	pragmas.Del("_txlock")
+	pragmas.Add("_pragma", "query_only(ON)")
+	read, err = sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
+	if err != nil {
+		write.Close()
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(4)
+	return write, read, nil
+}

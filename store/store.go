@@ -1,0 +1,91 @@
+// Package store keeps feedwire's resources, events and deliveries in SQL: SQLite by
+// default, in one file that needs nothing else installed.
+//
+// Every exported method that writes owns its transaction: a resource, the event its
+// change emits and that event's deliveries commit together or not at all.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/feedwire/feedwire"
+)
+
+// Store is a feedwire database. It implements the service interfaces of package feedwire.
+type Store struct {
+	write *sql.DB // the one connection that writes; see openSQLite
+	read  *sql.DB // connections that only read
+	now   func() time.Time
+}
+
+// Options tunes a Store.
+type Options struct {
+	// Now is the clock. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// Open opens the database that dsn names, "sqlite:PATH". It does not apply migrations;
+// call Migrate.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	path, ok := strings.CutPrefix(dsn, "sqlite:")
+	switch {
+	case strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://"):
+		return nil, fmt.Errorf("open %s: Postgres is not supported yet; use sqlite:PATH", redact(dsn))
+	case !ok || path == "":
+		return nil, fmt.Errorf("open %q: want a database like sqlite:feedwire.db", dsn)
+	}
+	write, read, err := openSQLite(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{write: write, read: read, now: opts.Now}, nil
+}
+
+// redact hides the password of a database URL, for error messages.
+func redact(dsn string) string {
+	scheme, rest, _ := strings.Cut(dsn, "://")
+	if userinfo, host, ok := strings.Cut(rest, "@"); ok {
+		user, _, _ := strings.Cut(userinfo, ":")
+		return scheme + "://" + user + ":xxxxx@" + host
+	}
+	return dsn
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.read.PingContext(ctx)
+}
+
+// inTx runs fn in a write transaction and commits it if fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// clock returns the current time at the precision the wire formats keep.
+func (s *Store) clock() time.Time {
+	return s.now().UTC().Truncate(feedwire.TimePrecision)
+}
