@@ -8,9 +8,12 @@ package feedwire
 
 import "time"
 
+// MaxListLimit is the most items one page of a list holds.
+const MaxListLimit = 100
+
 // ListParams selects one page of a list, newest first.
 type ListParams struct {
-	// Limit is the most items to return, 1 to 100.
+	// Limit is the most items to return, 1 to MaxListLimit.
 	Limit int
 	// After continues a previous page: only items older than the one with this id.
 	After string

@@ -89,6 +89,9 @@ func (t table[T]) get(ctx context.Context, q querier, workspaceID, id string) (*
 // list returns one page of the workspace's rows, newest first. where, when not empty,
 // adds conditions ("AND type = ?") whose arguments are args.
 func (t table[T]) list(ctx context.Context, q querier, workspaceID string, p feedwire.ListParams, where string, args ...any) (*feedwire.Page[T], error) {
+	if p.Limit < 1 || p.Limit > feedwire.MaxListLimit {
+		return nil, feedwire.Invalid("query.limit", fmt.Sprintf("must be from 1 to %d", feedwire.MaxListLimit))
+	}
 	query := "SELECT " + t.columns + " FROM " + t.name + " WHERE workspace_id = ? " + where
 	args = append([]any{workspaceID}, args...)
 	if p.After != "" {

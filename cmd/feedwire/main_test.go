@@ -1,0 +1,314 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// noEnv keeps the tests independent of the FEEDWIRE_* variables of whoever runs them.
+func noEnv(string) string { return "" }
+
+// addrWatcher is the server's stderr: it keeps the log for failure messages and reports
+// the address from the "listening" line.
+type addrWatcher struct {
+	mu    sync.Mutex
+	found chan string
+	buf   bytes.Buffer
+}
+
+var listeningLine = regexp.MustCompile(`msg=listening addr=(\S+)`)
+
+func (w *addrWatcher) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if m := listeningLine.FindSubmatch(w.buf.Bytes()); m != nil && w.found != nil {
+		w.found <- string(m[1])
+		w.found = nil
+	}
+	return len(p), nil
+}
+
+// testServer is feedwire serve, started through run on a free port and a new database.
+type testServer struct {
+	url string
+	dsn string
+}
+
+func startServer(t *testing.T) *testServer {
+	t.Helper()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "feedwire.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	found := make(chan string, 1)
+	stderr := &addrWatcher{found: found}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--database", dsn}, noEnv, io.Discard, stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve ended with %v", err)
+		}
+	})
+	var addr string
+	select {
+	case addr = <-found:
+	case err := <-done:
+		t.Fatalf("serve ended before listening: %v\n%s", err, stderr.buf.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start listening within 30s")
+	}
+	s := &testServer{url: "http://" + addr, dsn: dsn}
+	waitHealthy(t, s.url)
+	return s
+}
+
+func waitHealthy(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s/healthz did not answer 200 within 10s", url)
+}
+
+// createKey runs feedwire keys create against the server's database.
+func (s *testServer) createKey(t *testing.T, workspace string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"keys", "create", "--workspace", workspace, "--database", s.dsn}, noEnv, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("keys create: %v\n%s", err, stderr.String())
+	}
+	key := strings.TrimSpace(stdout.String())
+	if !strings.HasPrefix(key, "fw_") || strings.Contains(key, "\n") {
+		t.Fatalf("keys create printed %q, want one key", stdout.String())
+	}
+	return key
+}
+
+// call sends a JSON request and decodes the JSON answer, failing the test unless the
+// status is want.
+func call(t *testing.T, key, method, url string, body any, want int) map[string]any {
+	t.Helper()
+	raw := callRaw(t, key, method, url, body, want)
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("%s %s: decode %s: %v", method, url, raw, err)
+	}
+	return out
+}
+
+func callRaw(t *testing.T, key, method, url string, body any, want int) []byte {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: got status %d, want %d: %s", method, url, resp.StatusCode, want, raw)
+	}
+	return raw
+}
+
+// TestMessageEvents walks the README: a key, a user, a message created and patched, and
+// both events in the log with exactly the seed's fields.
+func TestMessageEvents(t *testing.T) {
+	s := startServer(t)
+	key := s.createKey(t, "acme")
+
+	user := call(t, key, "POST", s.url+"/v1/users", map[string]any{"name": "Ada Lovelace", "type": "customer"}, 201)
+	msg := call(t, key, "POST", s.url+"/v1/messages", map[string]any{
+		"title": "Feature request: export to PDF", "content": "It would be great to export reports to PDF.",
+		"channel": "INTERCOM", "requesterId": user["id"], "submitterId": user["id"],
+		"receivedAt": "2025-01-15T14:28:00Z", "integrationUrl": "https://app.intercom.com/conversations/12345",
+	}, 201)
+	call(t, key, "PATCH", s.url+"/v1/messages/"+msg["id"].(string), map[string]any{"read": true, "title": "Export to PDF"}, 200)
+
+	raw := callRaw(t, key, "GET", s.url+"/v1/events", nil, 200)
+	var events struct {
+		Data []struct {
+			Type    string          `json:"type"`
+			ID      string          `json:"id"`
+			Payload json.RawMessage `json:"payload"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &events); err != nil {
+		t.Fatal(err)
+	}
+	if len(events.Data) != 2 || events.Data[0].Type != "MESSAGE_UPDATED" || events.Data[1].Type != "MESSAGE_CREATED" {
+		t.Fatalf("got events %s, want MESSAGE_UPDATED then MESSAGE_CREATED", raw)
+	}
+	seedFields := []string{"id", "clientId", "createdAt", "updatedAt", "title", "content", "channel", "read", "updated",
+		"archived", "bin", "requesterId", "submitterId", "receivedAt", "integrationUrl", "integrationId", "assigneeId"}
+	for _, e := range events.Data {
+		envelope := keys(t, e.Payload)
+		want := []string{"id", "event", "data"}
+		if e.Type == "MESSAGE_UPDATED" {
+			want = append(want, "changes")
+		}
+		if !equalStrings(envelope, want) {
+			t.Errorf("%s envelope has %v, want %v", e.Type, envelope, want)
+		}
+		var p struct {
+			ID      string          `json:"id"`
+			Data    json.RawMessage `json:"data"`
+			Changes json.RawMessage `json:"changes"`
+		}
+		json.Unmarshal(e.Payload, &p)
+		if p.ID != e.ID {
+			t.Errorf("payload id %s, want the event's id %s", p.ID, e.ID)
+		}
+		if got := keys(t, p.Data); !equalStrings(got, seedFields) {
+			t.Errorf("%s data has %v, want the seed's %v", e.Type, got, seedFields)
+		}
+		if e.Type == "MESSAGE_UPDATED" && string(p.Changes) != `{"title":"Export to PDF","read":true,"updated":true}` {
+			t.Errorf("got changes %s", p.Changes)
+		}
+	}
+	created := events.Data[1].Payload
+	for _, want := range []string{`"receivedAt":"2025-01-15T14:28:00.000Z"`, `"assigneeId":null`, `"integrationId":null`, `"clientId":"msg_`} {
+		if !bytes.Contains(created, []byte(want)) {
+			t.Errorf("MESSAGE_CREATED payload lacks %s: %s", want, created)
+		}
+	}
+}
+
+// TestBadMessageWritesNothing sends a message with an unknown channel and no title: the
+// answer names both fields, and neither a message nor an event is stored.
+func TestBadMessageWritesNothing(t *testing.T) {
+	s := startServer(t)
+	key := s.createKey(t, "acme")
+	user := call(t, key, "POST", s.url+"/v1/users", map[string]any{"name": "Ada", "type": "customer"}, 201)
+	problem := call(t, key, "POST", s.url+"/v1/messages", map[string]any{
+		"content": "x", "channel": "FAX", "requesterId": user["id"], "submitterId": user["id"],
+	}, 422)
+	text, _ := json.Marshal(problem["errors"])
+	for _, want := range []string{"body.channel", "title"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("problem %s does not name %s", text, want)
+		}
+	}
+	if list := call(t, key, "GET", s.url+"/v1/messages", nil, 200); len(list["data"].([]any)) != 0 {
+		t.Errorf("got messages %v, want none", list["data"])
+	}
+	if list := call(t, key, "GET", s.url+"/v1/events", nil, 200); len(list["data"].([]any)) != 0 {
+		t.Errorf("got events %v, want none", list["data"])
+	}
+}
+
+func TestAuthAndTenancy(t *testing.T) {
+	s := startServer(t)
+	acme, globex := s.createKey(t, "acme"), s.createKey(t, "globex")
+	user := call(t, acme, "POST", s.url+"/v1/users", map[string]any{"name": "Ada", "type": "admin"}, 201)
+	call(t, "", "GET", s.url+"/v1/users", nil, 401)
+	call(t, "fw_0000", "GET", s.url+"/v1/users", nil, 401)
+	call(t, globex, "GET", s.url+"/v1/users/"+user["id"].(string), nil, 404)
+	call(t, globex, "PATCH", s.url+"/v1/users/"+user["id"].(string), map[string]any{"name": "Eve"}, 404)
+	if got := call(t, acme, "GET", s.url+"/v1/users/"+user["id"].(string), nil, 200); got["name"] != "Ada" {
+		t.Errorf("got user %v", got)
+	}
+}
+
+func TestOpenAPI(t *testing.T) {
+	s := startServer(t)
+	doc := call(t, "", "GET", s.url+"/openapi.json", nil, 200)
+	if doc["openapi"] != "3.1.0" {
+		t.Errorf("got openapi %v, want 3.1.0", doc["openapi"])
+	}
+	paths := doc["paths"].(map[string]any)
+	for _, p := range []string{"/v1/users", "/v1/messages/{id}", "/v1/discovery-states", "/v1/discoveries", "/v1/components", "/v1/feedback", "/v1/events", "/v1/event-types"} {
+		if paths[p] == nil {
+			t.Errorf("OpenAPI document lacks %s", p)
+		}
+	}
+	if webhooks, _ := doc["webhooks"].(map[string]any); len(webhooks) != 8 {
+		t.Errorf("got %d webhooks in the OpenAPI document, want 8", len(webhooks))
+	}
+}
+
+func TestUsage(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"help"}, noEnv, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "serve") {
+		t.Errorf("help: %v, %q", err, stdout.String())
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, noEnv, &stdout, &stderr); exitCode(err) != 2 {
+		t.Errorf("unknown command: got %v (exit %d), want a usage error", err, exitCode(err))
+	}
+	if err := run(context.Background(), []string{"serve", "--database", "mysql://x"}, noEnv, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "sqlite:") {
+		t.Errorf("bad database: got %v, want an error that shows sqlite:PATH", err)
+	}
+	env := func(name string) string {
+		if name == "FEEDWIRE_SHUTDOWN_TIMEOUT" {
+			return "soon"
+		}
+		return ""
+	}
+	if err := run(context.Background(), []string{"serve"}, env, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "FEEDWIRE_SHUTDOWN_TIMEOUT") {
+		t.Errorf("bad env: got %v, want an error naming FEEDWIRE_SHUTDOWN_TIMEOUT", err)
+	}
+}
+
+// keys returns the member names of a JSON object in order.
+func keys(t *testing.T, object []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(object))
+	if _, err := dec.Token(); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, tok.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return names
+}
+
+func equalStrings(a, b []string) bool {
+	return strings.Join(a, ",") == strings.Join(b, ",")
+}

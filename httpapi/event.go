@@ -1,0 +1,194 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/webhook"
+	"github.com/feedwire/feedwire/wire"
+)
+
+// eventBody is an event as the API shows it, with the payload its wire format delivers.
+// In the payload, the envelope id is the event's own id; each delivery has its own.
+type eventBody struct {
+	Object       string          `json:"object" enum:"event"`
+	ID           string          `json:"id"`
+	Type         string          `json:"type"`
+	Format       string          `json:"format" enum:"harvestr,featurebase"`
+	ResourceType string          `json:"resourceType"`
+	ResourceID   string          `json:"resourceId"`
+	CreatedAt    webhook.Time    `json:"createdAt"`
+	Payload      json.RawMessage `json:"payload" doc:"The body a webhook of this event's format receives"`
+}
+
+func newEventBody(e *feedwire.Event) (eventBody, error) {
+	payload, err := wire.HarvestrBody(e.ID, e)
+	if err != nil {
+		return eventBody{}, fmt.Errorf("event %s payload: %w", e.ID, err)
+	}
+	return eventBody{
+		Object: "event", ID: e.ID, Type: string(e.Type), Format: string(e.Type.Format()),
+		ResourceType: e.ResourceType, ResourceID: e.ResourceID, CreatedAt: webhook.NewTime(e.CreatedAt), Payload: payload,
+	}, nil
+}
+
+type listEventsInput struct {
+	Limit  int       `query:"limit" minimum:"1" maximum:"100" default:"20" doc:"How many events to return, 1 to 100"`
+	Cursor string    `query:"cursor" doc:"The nextCursor of the previous page"`
+	Types  []string  `query:"type" doc:"Only events of these types (comma-separated)"`
+	Since  time.Time `query:"since" doc:"Only events at or after this time (RFC 3339)"`
+	Until  time.Time `query:"until" doc:"Only events before this time (RFC 3339)"`
+}
+
+func getEvent(events feedwire.EventService) handler[idInput, output[eventBody]] {
+	return func(ctx context.Context, workspaceID string, in *idInput) (*output[eventBody], error) {
+		e, err := events.Event(ctx, workspaceID, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		body, err := newEventBody(e)
+		if err != nil {
+			return nil, err
+		}
+		return &output[eventBody]{body}, nil
+	}
+}
+
+func listEvents(events feedwire.EventService, catalog []wire.EventType) handler[listEventsInput, output[listBody[eventBody]]] {
+	return func(ctx context.Context, workspaceID string, in *listEventsInput) (*output[listBody[eventBody]], error) {
+		p, err := (&listInput{Limit: in.Limit, Cursor: in.Cursor}).params()
+		if err != nil {
+			return nil, err
+		}
+		filter := feedwire.EventFilter{ListParams: p, Since: in.Since, Until: in.Until}
+		for _, t := range in.Types {
+			if !slices.ContainsFunc(catalog, func(et wire.EventType) bool { return string(et.Name) == t }) {
+				return nil, feedwire.Invalid("query.type", fmt.Sprintf("%q is not an event type; GET /v1/event-types lists them", t))
+			}
+			filter.Types = append(filter.Types, feedwire.EventType(t))
+		}
+		page, err := events.Events(ctx, workspaceID, filter)
+		if err != nil {
+			return nil, err
+		}
+		// Build the bodies first: a payload that cannot be built is an internal error.
+		bodies := &feedwire.Page[eventBody]{Items: make([]eventBody, len(page.Items)), Next: page.Next}
+		for i := range page.Items {
+			if bodies.Items[i], err = newEventBody(&page.Items[i]); err != nil {
+				return nil, err
+			}
+		}
+		return newList(bodies, func(b *eventBody) eventBody { return *b }), nil
+	}
+}
+
+// eventTypeBody is one entry of the event type catalog.
+type eventTypeBody struct {
+	Object      string          `json:"object" enum:"event_type"`
+	Name        string          `json:"name"`
+	Format      string          `json:"format" enum:"harvestr,featurebase"`
+	Description string          `json:"description"`
+	Schema      json.RawMessage `json:"schema" doc:"JSON Schema (2020-12) of the payload"`
+	Example     json.RawMessage `json:"example"`
+}
+
+type eventTypesOutput struct {
+	Body struct {
+		Object string          `json:"object" enum:"list"`
+		Data   []eventTypeBody `json:"data"`
+	}
+}
+
+func listEventTypes(catalog []wire.EventType) handler[struct{}, eventTypesOutput] {
+	out := &eventTypesOutput{}
+	out.Body.Object = "list"
+	for _, et := range catalog {
+		out.Body.Data = append(out.Body.Data, eventTypeBody{
+			Object: "event_type", Name: string(et.Name), Format: string(et.Format),
+			Description: et.Description, Schema: et.Schema, Example: et.Example,
+		})
+	}
+	return func(context.Context, string, *struct{}) (*eventTypesOutput, error) { return out, nil }
+}
+
+// addWebhooks lists every event type in the OpenAPI document's webhooks section, with
+// its schema and example, so that generators can build receivers from it.
+func addWebhooks(doc *huma.OpenAPI, catalog []wire.EventType) error {
+	doc.Webhooks = map[string]*huma.PathItem{}
+	for _, et := range catalog {
+		var raw map[string]any
+		if err := json.Unmarshal(et.Schema, &raw); err != nil {
+			return fmt.Errorf("schema of %s: %w", et.Name, err)
+		}
+		var example any
+		if err := json.Unmarshal(et.Example, &example); err != nil {
+			return fmt.Errorf("example of %s: %w", et.Name, err)
+		}
+		doc.Webhooks[string(et.Name)] = &huma.PathItem{Post: &huma.Operation{
+			OperationID: "webhook-" + string(et.Name),
+			Summary:     et.Description,
+			Description: fmt.Sprintf("Delivered in the %s format to webhooks subscribed to %s.", et.Format, et.Name),
+			RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
+				"application/json": {Schema: humaSchema(raw), Example: example},
+			}},
+			Responses: map[string]*huma.Response{"200": {Description: "Any 2xx answer acknowledges the delivery."}},
+		}}
+	}
+	return nil
+}
+
+// humaSchema converts a JSON Schema document into huma's model of one, which writes
+// nullable types and constants its own way.
+func humaSchema(m map[string]any) *huma.Schema {
+	s := &huma.Schema{}
+	switch t := m["type"].(type) {
+	case string:
+		s.Type = t
+	case []any:
+		for _, v := range t {
+			if v == "null" {
+				s.Nullable = true
+			} else {
+				s.Type, _ = v.(string)
+			}
+		}
+	}
+	s.Title, _ = m["title"].(string)
+	s.Description, _ = m["description"].(string)
+	s.Format, _ = m["format"].(string)
+	s.AdditionalProperties = m["additionalProperties"]
+	if v, ok := m["const"]; ok {
+		s.Enum = []any{v}
+	}
+	if values, ok := m["enum"].([]any); ok {
+		s.Enum = values
+	}
+	if n, ok := m["minProperties"].(float64); ok {
+		min := int(n)
+		s.MinProperties = &min
+	}
+	for _, r := range asSlice(m["required"]) {
+		s.Required = append(s.Required, r.(string))
+	}
+	if props, ok := m["properties"].(map[string]any); ok {
+		s.Properties = make(map[string]*huma.Schema, len(props))
+		for name, p := range props {
+			s.Properties[name] = humaSchema(p.(map[string]any))
+		}
+	}
+	for _, sub := range asSlice(m["anyOf"]) {
+		s.AnyOf = append(s.AnyOf, humaSchema(sub.(map[string]any)))
+	}
+	return s
+}
+
+func asSlice(v any) []any {
+	s, _ := v.([]any)
+	return s
+}

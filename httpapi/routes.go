@@ -1,0 +1,85 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/wire"
+)
+
+// addRoutes is the whole API surface, top to bottom.
+func addRoutes(mux *http.ServeMux, api huma.API, s *server, svc Services, catalog []wire.EventType) {
+	mux.Handle("GET /healthz", handleHealth(svc.Ping))
+
+	register(api, s, op("create-user", http.MethodPost, "/v1/users", "Create a user", "Users"),
+		createOne(svc.Users.CreateUser, (*createUserInput).input, newUserBody))
+	register(api, s, op("list-users", http.MethodGet, "/v1/users", "List users", "Users"),
+		listAll(svc.Users.Users, newUserBody))
+	register(api, s, op("get-user", http.MethodGet, "/v1/users/{id}", "Get a user", "Users"),
+		getOne(svc.Users.User, newUserBody))
+	register(api, s, op("update-user", http.MethodPatch, "/v1/users/{id}", "Update a user", "Users"),
+		updateOne[feedwire.UserPatch, userPatchBody](svc.Users.UpdateUser, newUserBody))
+
+	register(api, s, op("create-message", http.MethodPost, "/v1/messages", "Create a message (MESSAGE_CREATED)", "Messages"),
+		createOne(svc.Messages.CreateMessage, (*createMessageInput).input, newMessageBody))
+	register(api, s, op("list-messages", http.MethodGet, "/v1/messages", "List messages", "Messages"),
+		listAll(svc.Messages.Messages, newMessageBody))
+	register(api, s, op("get-message", http.MethodGet, "/v1/messages/{id}", "Get a message", "Messages"),
+		getOne(svc.Messages.Message, newMessageBody))
+	register(api, s, op("update-message", http.MethodPatch, "/v1/messages/{id}", "Update a message (MESSAGE_UPDATED)", "Messages"),
+		updateOne[feedwire.MessagePatch, messagePatchBody](svc.Messages.UpdateMessage, newMessageBody))
+
+	register(api, s, op("create-discovery-state", http.MethodPost, "/v1/discovery-states", "Create a discovery state", "Discovery states"),
+		createOne(svc.DiscoveryStates.CreateDiscoveryState, (*createDiscoveryStateInput).input, newDiscoveryStateBody))
+	register(api, s, op("list-discovery-states", http.MethodGet, "/v1/discovery-states", "List discovery states", "Discovery states"),
+		listAll(svc.DiscoveryStates.DiscoveryStates, newDiscoveryStateBody))
+	register(api, s, op("get-discovery-state", http.MethodGet, "/v1/discovery-states/{id}", "Get a discovery state", "Discovery states"),
+		getOne(svc.DiscoveryStates.DiscoveryState, newDiscoveryStateBody))
+	register(api, s, op("update-discovery-state", http.MethodPatch, "/v1/discovery-states/{id}", "Update a discovery state", "Discovery states"),
+		updateOne[feedwire.DiscoveryStatePatch, discoveryStatePatchBody](svc.DiscoveryStates.UpdateDiscoveryState, newDiscoveryStateBody))
+
+	register(api, s, op("create-discovery", http.MethodPost, "/v1/discoveries", "Create a discovery (DISCOVERY_CREATED)", "Discoveries"),
+		createOne(svc.Discoveries.CreateDiscovery, (*createDiscoveryInput).input, newDiscoveryBody))
+	register(api, s, op("list-discoveries", http.MethodGet, "/v1/discoveries", "List discoveries", "Discoveries"),
+		listAll(svc.Discoveries.Discoveries, newDiscoveryBody))
+	register(api, s, op("get-discovery", http.MethodGet, "/v1/discoveries/{id}", "Get a discovery", "Discoveries"),
+		getOne(svc.Discoveries.Discovery, newDiscoveryBody))
+	register(api, s, op("update-discovery", http.MethodPatch, "/v1/discoveries/{id}", "Update a discovery (DISCOVERY_UPDATED)", "Discoveries"),
+		updateOne[feedwire.DiscoveryPatch, discoveryPatchBody](svc.Discoveries.UpdateDiscovery, newDiscoveryBody))
+
+	register(api, s, op("create-component", http.MethodPost, "/v1/components", "Create a component (COMPONENT_CREATED)", "Components"),
+		createOne(svc.Components.CreateComponent, (*createComponentInput).input, newComponentBody))
+	register(api, s, op("list-components", http.MethodGet, "/v1/components", "List components", "Components"),
+		listAll(svc.Components.Components, newComponentBody))
+	register(api, s, op("get-component", http.MethodGet, "/v1/components/{id}", "Get a component", "Components"),
+		getOne(svc.Components.Component, newComponentBody))
+	register(api, s, op("update-component", http.MethodPatch, "/v1/components/{id}", "Update a component (COMPONENT_UPDATED)", "Components"),
+		updateOne[feedwire.ComponentPatch, componentPatchBody](svc.Components.UpdateComponent, newComponentBody))
+
+	register(api, s, op("create-feedback", http.MethodPost, "/v1/feedback", "Link a message to a discovery (FEEDBACK_CREATED)", "Feedback"),
+		createOne(svc.Feedback.CreateFeedback, (*createFeedbackInput).input, newFeedbackBody))
+	register(api, s, op("list-feedback", http.MethodGet, "/v1/feedback", "List feedback", "Feedback"),
+		listAll(svc.Feedback.FeedbackList, newFeedbackBody))
+	register(api, s, op("get-feedback", http.MethodGet, "/v1/feedback/{id}", "Get feedback", "Feedback"),
+		getOne(svc.Feedback.Feedback, newFeedbackBody))
+	register(api, s, op("update-feedback", http.MethodPatch, "/v1/feedback/{id}", "Update feedback (FEEDBACK_UPDATED)", "Feedback"),
+		updateOne[feedwire.FeedbackPatch, feedbackPatchBody](svc.Feedback.UpdateFeedback, newFeedbackBody))
+
+	register(api, s, op("list-events", http.MethodGet, "/v1/events", "List events, newest first", "Events"),
+		listEvents(svc.Events, catalog))
+	register(api, s, op("get-event", http.MethodGet, "/v1/events/{id}", "Get an event", "Events"),
+		getEvent(svc.Events))
+	register(api, s, op("list-event-types", http.MethodGet, "/v1/event-types", "List event types with their schemas and examples", "Events"),
+		listEventTypes(catalog))
+}
+
+// op describes an operation. Creates answer 201.
+func op(id, method, path, summary, tag string) huma.Operation {
+	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{tag}}
+	if method == http.MethodPost {
+		o.DefaultStatus = http.StatusCreated
+	}
+	return o
+}

@@ -1,0 +1,202 @@
+// Package httpapi serves feedwire's REST API: JSON over HTTP, described by an OpenAPI 3.1
+// document generated from the Go types, with errors as RFC 9457 problem details.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/webhook"
+	"github.com/feedwire/feedwire/wire"
+)
+
+// Services are what the API serves. *store.Store provides all of them.
+type Services struct {
+	Workspaces      feedwire.WorkspaceService
+	Users           feedwire.UserService
+	Messages        feedwire.MessageService
+	DiscoveryStates feedwire.DiscoveryStateService
+	Discoveries     feedwire.DiscoveryService
+	Components      feedwire.ComponentService
+	Feedback        feedwire.FeedbackService
+	Events          feedwire.EventService
+	// Ping reports whether the database answers, for GET /healthz.
+	Ping func(context.Context) error
+}
+
+// Version is the API version the OpenAPI document states.
+const Version = "0.1.0"
+
+// NewServer returns the handler of the whole API: /v1, /healthz and /openapi.json.
+// catalog is the event type catalog that GET /v1/event-types serves.
+func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (http.Handler, error) {
+	mux := http.NewServeMux()
+	api := humago.New(mux, apiConfig())
+	s := &server{logger: logger}
+	api.UseMiddleware(s.authenticate(api, svc.Workspaces))
+	addRoutes(mux, api, s, svc, catalog)
+	if err := addWebhooks(api.OpenAPI(), catalog); err != nil {
+		return nil, err
+	}
+	return s.withRequestID(s.logRequests(s.recoverPanics(mux))), nil
+}
+
+// apiConfig is huma's default configuration without what feedwire does not want: no
+// $schema member in responses, and no docs page that loads scripts from a CDN.
+func apiConfig() huma.Config {
+	config := huma.DefaultConfig("feedwire", Version)
+	config.Info.Description = "The REST API of feedwire, a self-hosted product-feedback hub whose every change is delivered as a signed webhook."
+	config.CreateHooks = nil
+	config.DocsPath = ""
+	config.SchemasPath = ""
+	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "An API key from `feedwire keys create`."},
+	}
+	registry := config.Components.Schemas
+	// Timestamps are strings on the wire, and stored payloads are any JSON value.
+	registry.RegisterTypeAlias(reflect.TypeFor[webhook.Time](), reflect.TypeFor[time.Time]())
+	registry.RegisterTypeAlias(reflect.TypeFor[json.RawMessage](), reflect.TypeFor[any]())
+	return config
+}
+
+// server holds what every handler shares.
+type server struct {
+	logger *slog.Logger
+}
+
+type contextKey int
+
+const (
+	workspaceKey contextKey = iota
+	requestIDKey
+)
+
+// bearer is the security requirement of every /v1 operation.
+var bearer = []map[string][]string{{"bearer": {}}}
+
+// authenticate resolves the bearer key of every operation that requires one to its
+// workspace, and answers 401 when there is no valid key.
+func (s *server) authenticate(api huma.API, workspaces feedwire.WorkspaceService) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		if len(ctx.Operation().Security) == 0 {
+			next(ctx)
+			return
+		}
+		key, ok := strings.CutPrefix(ctx.Header("Authorization"), "Bearer ")
+		if !ok || key == "" {
+			ctx.SetHeader("WWW-Authenticate", `Bearer realm="feedwire"`)
+			huma.WriteErr(api, ctx, http.StatusUnauthorized, "an API key is required: Authorization: Bearer <key>")
+			return
+		}
+		ws, err := workspaces.Authenticate(ctx.Context(), key)
+		if err != nil {
+			ctx.SetHeader("WWW-Authenticate", `Bearer realm="feedwire", error="invalid_token"`)
+			se := s.problem(ctx.Context(), err)
+			huma.WriteErr(api, ctx, se.GetStatus(), se.Error())
+			return
+		}
+		next(huma.WithValue(ctx, workspaceKey, ws.ID))
+	}
+}
+
+// handler is an operation that acts for the workspace of the request's API key.
+type handler[I, O any] func(ctx context.Context, workspaceID string, in *I) (*O, error)
+
+// register adds an authenticated operation whose errors become problem details.
+func register[I, O any](api huma.API, s *server, op huma.Operation, h handler[I, O]) {
+	op.Security = bearer
+	huma.Register(api, op, func(ctx context.Context, in *I) (*O, error) {
+		workspaceID, _ := ctx.Value(workspaceKey).(string)
+		out, err := h(ctx, workspaceID, in)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return out, nil
+	})
+}
+
+// withRequestID gives every request an id, echoed in X-Request-Id, that the logs and
+// any internal error's problem detail quote.
+func (s *server) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// statusRecorder remembers the status a handler wrote, for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (s *server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		s.logger.LogAttrs(r.Context(), slog.LevelDebug, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
+			slog.Duration("duration", time.Since(start)), slog.String("request_id", requestID(r.Context())))
+	})
+}
+
+// recoverPanics turns a panic in a handler into a logged internal error instead of a
+// dropped connection.
+func (s *server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil || v == http.ErrAbortHandler {
+				if v != nil {
+					panic(v)
+				}
+				return
+			}
+			se := s.problem(r.Context(), fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(se.GetStatus())
+			json.NewEncoder(w).Encode(se)
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// handleHealth answers 200 while the database answers, 503 otherwise.
+func handleHealth(ping func(context.Context) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if err := ping(r.Context()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, `{"status":"unavailable"}`)
+			return
+		}
+		fmt.Fprintln(w, `{"status":"ok"}`)
+	}
+}
