@@ -33,8 +33,12 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	return append(b, '"'), nil
 }
 
-// UnmarshalJSON reads an RFC 3339 timestamp.
+// UnmarshalJSON reads an RFC 3339 timestamp. Like encoding/json itself, it leaves t
+// alone for null.
 func (t *Time) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
 		return fmt.Errorf("webhook: timestamp must be a string, got %s", b)
 	}
