@@ -22,6 +22,35 @@ const (
 	MessageUpdated   EventType = "MESSAGE_UPDATED"
 )
 
+// HarvestrEventTypes lists the harvestr event types in the order seed 000 lists them.
+var HarvestrEventTypes = []EventType{
+	FeedbackCreated, FeedbackUpdated, DiscoveryCreated, DiscoveryUpdated,
+	ComponentCreated, ComponentUpdated, MessageCreated, MessageUpdated,
+}
+
+// FeaturebaseTopics lists the featurebase topics in the order seed 004 lists them.
+var FeaturebaseTopics = []EventType{
+	"post.created", "post.updated", "post.deleted", "post.voted", "changelog.published",
+	"comment.created", "comment.updated", "comment.deleted",
+	"conversation.user.created", "conversation.user.replied", "conversation.admin.replied",
+	"conversation.admin.noted", "conversation.admin.closed", "conversation.admin.opened",
+	"conversation.admin.snoozed", "conversation.admin.unsnoozed", "conversation.admin.assigned",
+	"conversation.priority.updated", "conversation.handover_requested", "conversation.deleted",
+	"conversation.contact.attached", "conversation.contact.detached", "conversation.read",
+	"conversation_part.redacted",
+}
+
+// EventTypesOf returns the event types of a format, or nil for an unknown format.
+func EventTypesOf(f Format) []EventType {
+	switch f {
+	case FormatHarvestr:
+		return HarvestrEventTypes
+	case FormatFeaturebase:
+		return FeaturebaseTopics
+	}
+	return nil
+}
+
 // Format is a wire format: the envelope, field names and signature scheme of one vendor.
 type Format string
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/delivery"
 	"github.com/feedwire/feedwire/httpapi"
 	"github.com/feedwire/feedwire/store"
 	"github.com/feedwire/feedwire/wire"
@@ -41,9 +42,12 @@ func setup(t *testing.T) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := httpapi.NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), httpapi.Services{
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	client := delivery.NewClient(true, 4)
+	h, err := httpapi.NewServer(logger, httpapi.Services{
 		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s,
-		Components: s, Feedback: s, Events: s, Ping: s.Ping,
+		Components: s, Feedback: s, Events: s, Webhooks: delivery.NewWebhookService(s, client),
+		Deliveries: s, Jobs: delivery.NewJobs(s, logger), Ping: s.Ping,
 	}, catalog)
 	if err != nil {
 		t.Fatal(err)

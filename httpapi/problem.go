@@ -50,13 +50,13 @@ func (s *server) problem(ctx context.Context, err error) huma.StatusError {
 	}
 }
 
-// problemDetails locates each field problem in the request: a bare field name is a
-// member of the body, anything else ("query.cursor") already says where it is.
+// problemDetails locates each field problem in the request: a field is a member of
+// the body unless it says it is in the query or the path ("query.cursor").
 func problemDetails(problems []feedwire.FieldProblem) []*huma.ErrorDetail {
 	var details []*huma.ErrorDetail
 	for _, p := range problems {
 		location := p.Field
-		if !strings.Contains(location, ".") {
+		if !strings.HasPrefix(location, "query.") && !strings.HasPrefix(location, "path.") {
 			location = "body." + location
 		}
 		details = append(details, &huma.ErrorDetail{Location: location, Message: p.Message})

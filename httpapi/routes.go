@@ -12,6 +12,9 @@ import (
 // addRoutes is the whole API surface, top to bottom.
 func addRoutes(mux *http.ServeMux, api huma.API, s *server, svc Services, catalog []wire.EventType) {
 	mux.Handle("GET /healthz", handleHealth(svc.Ping))
+	if svc.Metrics != nil {
+		mux.Handle("GET /metrics", svc.Metrics)
+	}
 
 	register(api, s, op("create-user", http.MethodPost, "/v1/users", "Create a user", "Users"),
 		createOne(svc.Users.CreateUser, (*createUserInput).input, newUserBody))
@@ -67,12 +70,46 @@ func addRoutes(mux *http.ServeMux, api huma.API, s *server, svc Services, catalo
 	register(api, s, op("update-feedback", http.MethodPatch, "/v1/feedback/{id}", "Update feedback (FEEDBACK_UPDATED)", "Feedback"),
 		updateOne[feedwire.FeedbackPatch, feedbackPatchBody](svc.Feedback.UpdateFeedback, newFeedbackBody))
 
+	register(api, s, op("create-webhook", http.MethodPost, "/v1/webhooks", "Register a webhook", "Webhooks"),
+		createWebhook(svc.Webhooks))
+	register(api, s, op("list-webhooks", http.MethodGet, "/v1/webhooks", "List webhooks", "Webhooks"),
+		listAll(svc.Webhooks.Webhooks, newWebhookBody))
+	register(api, s, op("get-webhook", http.MethodGet, "/v1/webhooks/{id}", "Get a webhook", "Webhooks"),
+		getOne(svc.Webhooks.Webhook, newWebhookBody))
+	register(api, s, op("update-webhook", http.MethodPatch, "/v1/webhooks/{id}", "Update, pause or reactivate a webhook", "Webhooks"),
+		updateWebhook(svc.Webhooks))
+	register(api, s, op("delete-webhook", http.MethodDelete, "/v1/webhooks/{id}", "Delete a webhook and its deliveries", "Webhooks"),
+		deleteWebhook(svc.Webhooks))
+	register(api, s, op("rotate-webhook-secret", http.MethodPost, "/v1/webhooks/{id}/secret", "Rotate a webhook's secret", "Webhooks"),
+		rotateSecret(svc.Webhooks))
+	register(api, s, accepted(op("test-webhook", http.MethodPost, "/v1/webhooks/{id}/test", "Send an example event", "Webhooks")),
+		testWebhook(svc.Webhooks))
+	register(api, s, accepted(op("recover-webhook", http.MethodPost, "/v1/webhooks/{id}/recover", "Retry the failed deliveries of a time range", "Webhooks")),
+		startJob(svc.Jobs, feedwire.JobRecover))
+	register(api, s, accepted(op("replay-webhook", http.MethodPost, "/v1/webhooks/{id}/replay", "Send every event of a time range again", "Webhooks")),
+		startJob(svc.Jobs, feedwire.JobReplay))
+	register(api, s, op("get-job", http.MethodGet, "/v1/jobs/{id}", "Get a background job's progress", "Webhooks"),
+		getJob(svc.Jobs))
+
+	register(api, s, op("list-deliveries", http.MethodGet, "/v1/deliveries", "List deliveries, newest first", "Deliveries"),
+		listDeliveries(svc.Deliveries))
+	register(api, s, op("get-delivery", http.MethodGet, "/v1/deliveries/{id}", "Get a delivery with its attempts", "Deliveries"),
+		getDelivery(svc.Deliveries))
+	register(api, s, op("retry-delivery", http.MethodPost, "/v1/deliveries/{id}/retry", "Attempt a delivery again now", "Deliveries"),
+		retryDelivery(svc.Deliveries))
+
 	register(api, s, op("list-events", http.MethodGet, "/v1/events", "List events, newest first", "Events"),
 		listEvents(svc.Events, catalog))
 	register(api, s, op("get-event", http.MethodGet, "/v1/events/{id}", "Get an event", "Events"),
 		getEvent(svc.Events))
 	register(api, s, op("list-event-types", http.MethodGet, "/v1/event-types", "List event types with their schemas and examples", "Events"),
 		listEventTypes(catalog))
+}
+
+// accepted makes an operation answer 202: it started work that goes on after it answers.
+func accepted(o huma.Operation) huma.Operation {
+	o.DefaultStatus = http.StatusAccepted
+	return o
 }
 
 // op describes an operation. Creates answer 201.

@@ -33,6 +33,11 @@ type Services struct {
 	Components      feedwire.ComponentService
 	Feedback        feedwire.FeedbackService
 	Events          feedwire.EventService
+	Webhooks        feedwire.WebhookService
+	Deliveries      feedwire.DeliveryService
+	Jobs            feedwire.JobService
+	// Metrics, when set, serves GET /metrics.
+	Metrics http.Handler
 	// Ping reports whether the database answers, for GET /healthz.
 	Ping func(context.Context) error
 }

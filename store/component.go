@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/feedwire/feedwire"
@@ -30,7 +29,7 @@ func (s *Store) CreateComponent(ctx context.Context, workspaceID string, in feed
 	}
 	now := s.clock()
 	c.ID, c.ClientID, c.WorkspaceID, c.CreatedAt, c.UpdatedAt = newID(now), newClientID("comp_"), workspaceID, now, now
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		if err := checkComponentRefs(ctx, tx, &c); err != nil {
 			return err
 		}
@@ -66,7 +65,7 @@ func (s *Store) Components(ctx context.Context, workspaceID string, p feedwire.L
 // patch that changes nothing writes nothing and emits nothing.
 func (s *Store) UpdateComponent(ctx context.Context, workspaceID, id string, p feedwire.ComponentPatch) (*feedwire.Component, error) {
 	var out *feedwire.Component
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		before, err := components.get(ctx, tx, workspaceID, id)
 		if err != nil {
 			return err
@@ -99,7 +98,7 @@ func (s *Store) UpdateComponent(ctx context.Context, workspaceID, id string, p f
 	return out, nil
 }
 
-func checkComponentRefs(ctx context.Context, tx *sql.Tx, c *feedwire.Component) error {
+func checkComponentRefs(ctx context.Context, tx *txn, c *feedwire.Component) error {
 	if err := checkRefs(ctx, tx, c.WorkspaceID, ref{"parentId", "components", c.ParentID}); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/feedwire/feedwire"
@@ -29,7 +28,7 @@ func (s *Store) CreateDiscoveryState(ctx context.Context, workspaceID string, in
 	}
 	now := s.clock()
 	d.ID, d.WorkspaceID, d.CreatedAt, d.UpdatedAt = newID(now), workspaceID, now, now
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO discovery_states (id, workspace_id, name, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?)`, d.ID, d.WorkspaceID, d.Name, millis(d.CreatedAt), millis(d.UpdatedAt))
 		if err != nil {
@@ -57,7 +56,7 @@ func (s *Store) DiscoveryStates(ctx context.Context, workspaceID string, p feedw
 // writes nothing.
 func (s *Store) UpdateDiscoveryState(ctx context.Context, workspaceID, id string, p feedwire.DiscoveryStatePatch) (*feedwire.DiscoveryState, error) {
 	var out *feedwire.DiscoveryState
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		before, err := discoveryStates.get(ctx, tx, workspaceID, id)
 		if err != nil {
 			return err
@@ -106,7 +105,7 @@ func (s *Store) CreateDiscovery(ctx context.Context, workspaceID string, in feed
 	}
 	now := s.clock()
 	d.ID, d.ClientID, d.WorkspaceID, d.CreatedAt, d.UpdatedAt = newID(now), newClientID("disc_"), workspaceID, now, now
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		if err := checkDiscoveryRefs(ctx, tx, &d); err != nil {
 			return err
 		}
@@ -143,7 +142,7 @@ func (s *Store) Discoveries(ctx context.Context, workspaceID string, p feedwire.
 // patch that changes nothing writes nothing and emits nothing.
 func (s *Store) UpdateDiscovery(ctx context.Context, workspaceID, id string, p feedwire.DiscoveryPatch) (*feedwire.Discovery, error) {
 	var out *feedwire.Discovery
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		before, err := discoveries.get(ctx, tx, workspaceID, id)
 		if err != nil {
 			return err
@@ -177,7 +176,7 @@ func (s *Store) UpdateDiscovery(ctx context.Context, workspaceID, id string, p f
 	return out, nil
 }
 
-func checkDiscoveryRefs(ctx context.Context, tx *sql.Tx, d *feedwire.Discovery) error {
+func checkDiscoveryRefs(ctx context.Context, tx *txn, d *feedwire.Discovery) error {
 	err := checkRefs(ctx, tx, d.WorkspaceID,
 		ref{"discoveryStateId", "discovery_states", d.DiscoveryStateID},
 		ref{"parentId", "discoveries", d.ParentID})

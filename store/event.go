@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -32,9 +31,9 @@ var events = table[feedwire.Event]{
 }
 
 // recordEvent stores ev, the change that the write at time at made to the resource with
-// that id, in the write's transaction. A nil ev (an update that changed nothing) records
-// nothing.
-func recordEvent(ctx context.Context, tx *sql.Tx, ev *feedwire.Event, workspaceID, resourceID string, at time.Time) error {
+// that id, and queues its deliveries, in the write's transaction. A nil ev (an update
+// that changed nothing) records nothing.
+func recordEvent(ctx context.Context, tx *txn, ev *feedwire.Event, workspaceID, resourceID string, at time.Time) error {
 	if ev == nil {
 		return nil
 	}
@@ -54,17 +53,19 @@ func recordEvent(ctx context.Context, tx *sql.Tx, ev *feedwire.Event, workspaceI
 	if err != nil {
 		return fmt.Errorf("record event: %w", err)
 	}
-	return nil
+	tx.events = append(tx.events, ev.Type)
+	return queueDeliveries(ctx, tx, ev)
 }
 
-// Event returns one event of the workspace.
+// Event returns one event of the workspace, test events included.
 func (s *Store) Event(ctx context.Context, workspaceID, id string) (*feedwire.Event, error) {
 	return events.get(ctx, s.read, workspaceID, id)
 }
 
-// Events returns one page of the workspace's events, newest first.
+// Events returns one page of the workspace's events, newest first, without test events.
 func (s *Store) Events(ctx context.Context, workspaceID string, f feedwire.EventFilter) (*feedwire.Page[feedwire.Event], error) {
 	var where strings.Builder
+	where.WriteString("AND test = 0 ")
 	var args []any
 	if len(f.Types) > 0 {
 		where.WriteString("AND type IN (?" + strings.Repeat(", ?", len(f.Types)-1) + ") ")

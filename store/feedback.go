@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/feedwire/feedwire"
@@ -31,7 +30,7 @@ func (s *Store) CreateFeedback(ctx context.Context, workspaceID string, in feedw
 	}
 	now := s.clock()
 	f.ID, f.ClientID, f.WorkspaceID, f.CreatedAt, f.UpdatedAt = newID(now), newClientID("fb_"), workspaceID, now, now
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		if err := checkFeedbackRefs(ctx, tx, &f); err != nil {
 			return err
 		}
@@ -78,7 +77,7 @@ func (s *Store) FeedbackList(ctx context.Context, workspaceID string, p feedwire
 // that changes nothing writes nothing and emits nothing.
 func (s *Store) UpdateFeedback(ctx context.Context, workspaceID, id string, p feedwire.FeedbackPatch) (*feedwire.Feedback, error) {
 	var out *feedwire.Feedback
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		before, err := feedbackTable.get(ctx, tx, workspaceID, id)
 		if err != nil {
 			return err
@@ -113,7 +112,7 @@ func (s *Store) UpdateFeedback(ctx context.Context, workspaceID, id string, p fe
 	return out, nil
 }
 
-func checkFeedbackRefs(ctx context.Context, tx *sql.Tx, f *feedwire.Feedback) error {
+func checkFeedbackRefs(ctx context.Context, tx *txn, f *feedwire.Feedback) error {
 	return checkRefs(ctx, tx, f.WorkspaceID,
 		ref{"messageId", "messages", &f.MessageID},
 		ref{"discoveryId", "discoveries", &f.DiscoveryID},

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/feedwire/feedwire"
@@ -33,7 +32,7 @@ func (s *Store) CreateMessage(ctx context.Context, workspaceID string, in feedwi
 	}
 	now := s.clock()
 	m.ID, m.ClientID, m.WorkspaceID, m.CreatedAt, m.UpdatedAt = newID(now), newClientID("msg_"), workspaceID, now, now
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		if err := checkMessageRefs(ctx, tx, &m); err != nil {
 			return err
 		}
@@ -72,7 +71,7 @@ func (s *Store) Messages(ctx context.Context, workspaceID string, p feedwire.Lis
 // that changes nothing writes nothing and emits nothing.
 func (s *Store) UpdateMessage(ctx context.Context, workspaceID, id string, p feedwire.MessagePatch) (*feedwire.Message, error) {
 	var out *feedwire.Message
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		before, err := messages.get(ctx, tx, workspaceID, id)
 		if err != nil {
 			return err
@@ -109,7 +108,7 @@ func (s *Store) UpdateMessage(ctx context.Context, workspaceID, id string, p fee
 	return out, nil
 }
 
-func checkMessageRefs(ctx context.Context, tx *sql.Tx, m *feedwire.Message) error {
+func checkMessageRefs(ctx context.Context, tx *txn, m *feedwire.Message) error {
 	return checkRefs(ctx, tx, m.WorkspaceID,
 		ref{"requesterId", "users", &m.RequesterID},
 		ref{"submitterId", "users", &m.SubmitterID},

@@ -19,7 +19,7 @@ type ref struct {
 
 // checkRefs reports every reference that names nothing in the workspace, each as a
 // problem of its own field.
-func checkRefs(ctx context.Context, tx *sql.Tx, workspaceID string, refs ...ref) error {
+func checkRefs(ctx context.Context, tx *txn, workspaceID string, refs ...ref) error {
 	var problems feedwire.Problems
 	for _, r := range refs {
 		if r.id == nil || *r.id == "" {
@@ -47,7 +47,7 @@ var tableNoun = map[string]string{
 
 // checkParent refuses a parent that would put the row with that id into a cycle: the
 // parent itself or any of its ancestors being the row.
-func checkParent(ctx context.Context, tx *sql.Tx, tableName, id string, parentID *string) error {
+func checkParent(ctx context.Context, tx *txn, tableName, id string, parentID *string) error {
 	if parentID == nil || id == "" {
 		return nil
 	}

@@ -18,15 +18,20 @@ import (
 
 // Store is a feedwire database. It implements the service interfaces of package feedwire.
 type Store struct {
-	write *sql.DB // the one connection that writes; see openSQLite
-	read  *sql.DB // connections that only read
-	now   func() time.Time
+	write       *sql.DB // the one connection that writes; see openSQLite
+	read        *sql.DB // connections that only read
+	now         func() time.Time
+	afterCommit func(events []feedwire.EventType, deliveries int)
 }
 
 // Options tunes a Store.
 type Options struct {
 	// Now is the clock. Defaults to time.Now.
 	Now func() time.Time
+	// AfterCommit, when set, is called after each commit that stored events, with their
+	// types and the number of deliveries they queued, and after each commit that made
+	// deliveries due, with no events. The dispatcher wakes on it; metrics count with it.
+	AfterCommit func(events []feedwire.EventType, deliveries int)
 }
 
 // Open opens the database that dsn names, "sqlite:PATH". It does not apply migrations;
@@ -46,7 +51,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{write: write, read: read, now: opts.Now}, nil
+	return &Store{write: write, read: read, now: opts.Now, afterCommit: opts.AfterCommit}, nil
 }
 
 // redact hides the password of a database URL, for error messages.
@@ -69,18 +74,29 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.read.PingContext(ctx)
 }
 
+// txn is a write transaction that remembers what it queued, for AfterCommit.
+type txn struct {
+	*sql.Tx
+	events     []feedwire.EventType
+	deliveries int // deliveries made due
+}
+
 // inTx runs fn in a write transaction and commits it if fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+func (s *Store) inTx(ctx context.Context, fn func(tx *txn) error) error {
+	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	defer tx.Rollback()
+	defer sqlTx.Rollback()
+	tx := &txn{Tx: sqlTx}
 	if err := fn(tx); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if s.afterCommit != nil && (len(tx.events) > 0 || tx.deliveries > 0) {
+		s.afterCommit(tx.events, tx.deliveries)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/feedwire/feedwire"
@@ -29,7 +28,7 @@ func (s *Store) CreateUser(ctx context.Context, workspaceID string, in feedwire.
 	}
 	now := s.clock()
 	u.ID, u.WorkspaceID, u.CreatedAt, u.UpdatedAt = newID(now), workspaceID, now, now
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, workspace_id, name, email, type, profile_picture,
 			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			u.ID, u.WorkspaceID, u.Name, u.Email, u.Type, u.ProfilePicture, millis(u.CreatedAt), millis(u.UpdatedAt))
@@ -57,7 +56,7 @@ func (s *Store) Users(ctx context.Context, workspaceID string, p feedwire.ListPa
 // UpdateUser applies a patch to a user. A patch that changes nothing writes nothing.
 func (s *Store) UpdateUser(ctx context.Context, workspaceID, id string, p feedwire.UserPatch) (*feedwire.User, error) {
 	var out *feedwire.User
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		before, err := users.get(ctx, tx, workspaceID, id)
 		if err != nil {
 			return err

@@ -29,11 +29,11 @@ func (s *Store) CreateAPIKey(ctx context.Context, workspaceName string) (*feedwi
 	now := s.clock()
 	key := &feedwire.APIKey{ID: newID(now), Secret: apiKeyPrefix + hex.EncodeToString(secret), CreatedAt: now}
 	ws := &feedwire.Workspace{Name: workspaceName}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		err := tx.QueryRowContext(ctx, `SELECT id, created_at FROM workspaces WHERE name = ?`, workspaceName).
 			Scan(&ws.ID, timeColumn{&ws.CreatedAt})
 		if errors.Is(err, sql.ErrNoRows) {
-			ws.ID, ws.CreatedAt = newWorkspaceID(), now
+			ws.ID, ws.CreatedAt = newObjectID(now), now
 			_, err = tx.ExecContext(ctx, `INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)`,
 				ws.ID, ws.Name, millis(ws.CreatedAt))
 		}
@@ -77,12 +77,4 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (*feedwire.Work
 func hashKey(secret string) []byte {
 	sum := sha256.Sum256([]byte(secret))
 	return sum[:]
-}
-
-// newWorkspaceID returns 24 hexadecimal characters, the shape of the organizationId
-// that the featurebase format carries.
-func newWorkspaceID() string {
-	b := make([]byte, 12)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -35,6 +35,29 @@ func Catalog() ([]EventType, error) {
 	return types, nil
 }
 
+// ExampleEvent returns the example event of an event type, the one the catalog shows,
+// or an ErrNotFound error when feedwire has no example of that type.
+func ExampleEvent(t feedwire.EventType) (*feedwire.Event, error) {
+	for _, e := range harvestrExamples() {
+		if e.name == t {
+			ev, err := e.event()
+			if err != nil {
+				return nil, err
+			}
+			ev.ID, ev.CreatedAt = e.envelopeID, exampleTime("2025-01-15T14:30:00.000Z")
+			return ev, nil
+		}
+	}
+	featurebase, err := featurebaseExamples()
+	if err != nil {
+		return nil, err
+	}
+	if ev, ok := featurebase[t]; ok {
+		return ev, nil
+	}
+	return nil, feedwire.NotFound("no example of event type %q", t)
+}
+
 // example is one harvestr event type with the envelope id and event of its example.
 type example struct {
 	name        feedwire.EventType

@@ -7,9 +7,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/delivery"
 	"github.com/feedwire/feedwire/httpapi"
+	"github.com/feedwire/feedwire/metrics"
 	"github.com/feedwire/feedwire/store"
 	"github.com/feedwire/feedwire/wire"
 )
@@ -22,6 +29,17 @@ type serveConfig struct {
 	// Database is the database, sqlite:PATH. Defaults to sqlite:feedwire.db in the
 	// working directory (FEEDWIRE_DATABASE).
 	Database string
+	// AllowPrivateNetworks lets deliveries and challenges reach loopback, private and
+	// link-local addresses. Defaults to false (FEEDWIRE_ALLOW_PRIVATE_NETWORKS).
+	AllowPrivateNetworks bool
+	// Workers is how many delivery attempts run at once. Defaults to 128 (FEEDWIRE_WORKERS).
+	Workers int
+	// Retention is how long events, deliveries and attempts are kept. Defaults to 720h
+	// (FEEDWIRE_RETENTION).
+	Retention time.Duration
+	// SuspendAfter suspends a webhook with no success for this long. Defaults to 120h
+	// (FEEDWIRE_SUSPEND_AFTER); 0 never suspends.
+	SuspendAfter time.Duration
 	// ShutdownTimeout bounds how long a shutdown waits for requests in flight.
 	// Defaults to 10s (FEEDWIRE_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
@@ -31,25 +49,46 @@ type serveConfig struct {
 
 func parseServeConfig(e env, args []string) (serveConfig, error) {
 	var c serveConfig
-	fs := newFlagSet(e, "serve", "Run the feedwire API. With no flags it keeps everything in feedwire.db in the working directory.",
-		"  feedwire serve\n  feedwire serve --addr 0.0.0.0:8080 --database sqlite:/var/lib/feedwire/feedwire.db")
+	fs := newFlagSet(e, "serve", "Run feedwire: the API, the delivery workers and the sweeper. With no flags it keeps\neverything in feedwire.db in the working directory.",
+		"  feedwire serve\n  feedwire serve --allow-private-networks    # deliver to endpoints on this machine or LAN\n  feedwire serve --addr 0.0.0.0:8080 --database sqlite:/var/lib/feedwire/feedwire.db")
 	fs.StringVar(&c.Addr, "addr", envOr(e.getenv, "FEEDWIRE_ADDR", "127.0.0.1:8080"), "address to listen on (env FEEDWIRE_ADDR)")
 	database := databaseFlag(fs, e)
-	timeout, err := time.ParseDuration(envOr(e.getenv, "FEEDWIRE_SHUTDOWN_TIMEOUT", "10s"))
-	if err != nil {
-		return c, fmt.Errorf("FEEDWIRE_SHUTDOWN_TIMEOUT: %w", err)
+	var err error
+	settings := []struct {
+		env, def string
+		set      func(string) error
+	}{
+		{"FEEDWIRE_ALLOW_PRIVATE_NETWORKS", "false", boolSetting(&c.AllowPrivateNetworks)},
+		{"FEEDWIRE_WORKERS", "128", intSetting(&c.Workers)},
+		{"FEEDWIRE_RETENTION", "720h", durationSetting(&c.Retention)},
+		{"FEEDWIRE_SUSPEND_AFTER", "120h", durationSetting(&c.SuspendAfter)},
+		{"FEEDWIRE_SHUTDOWN_TIMEOUT", "10s", durationSetting(&c.ShutdownTimeout)},
+		{"FEEDWIRE_LOG_LEVEL", "info", func(s string) error { return c.LogLevel.UnmarshalText([]byte(s)) }},
 	}
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", timeout, "how long shutdown waits for requests in flight (env FEEDWIRE_SHUTDOWN_TIMEOUT)")
-	if err := c.LogLevel.UnmarshalText([]byte(envOr(e.getenv, "FEEDWIRE_LOG_LEVEL", "info"))); err != nil {
-		return c, fmt.Errorf("FEEDWIRE_LOG_LEVEL: %w", err)
+	for _, s := range settings {
+		if err = s.set(envOr(e.getenv, s.env, s.def)); err != nil {
+			return c, fmt.Errorf("%s: %w", s.env, err)
+		}
 	}
+	fs.BoolVar(&c.AllowPrivateNetworks, "allow-private-networks", c.AllowPrivateNetworks, "let deliveries reach loopback, private and link-local addresses (env FEEDWIRE_ALLOW_PRIVATE_NETWORKS)")
+	fs.IntVar(&c.Workers, "workers", c.Workers, "delivery attempts at once (env FEEDWIRE_WORKERS)")
+	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long events, deliveries and attempts are kept (env FEEDWIRE_RETENTION)")
+	fs.DurationVar(&c.SuspendAfter, "suspend-after", c.SuspendAfter, "suspend a webhook with no success for this long; 0 never (env FEEDWIRE_SUSPEND_AFTER)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for requests in flight (env FEEDWIRE_SHUTDOWN_TIMEOUT)")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env FEEDWIRE_LOG_LEVEL)")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
 	c.Database = *database
-	if c.ShutdownTimeout <= 0 {
+	switch {
+	case c.ShutdownTimeout <= 0:
 		return c, usageError("serve: --shutdown-timeout must be positive")
+	case c.Workers < 1 || c.Workers > 4096:
+		return c, usageError("serve: --workers must be from 1 to 4096")
+	case c.Retention < time.Hour:
+		return c, usageError("serve: --retention must be at least 1h")
+	case c.SuspendAfter < 0:
+		return c, usageError("serve: --suspend-after must not be negative")
 	}
 	return c, nil
 }
@@ -61,20 +100,61 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: c.LogLevel}))
 
-	s, err := openStore(ctx, c.Database)
+	// The store wakes the dispatcher after each commit that queued deliveries; both are
+	// built below, so the hook reaches them through these variables.
+	var dispatcher *delivery.Dispatcher
+	var m *metrics.Metrics
+	s, err := store.Open(ctx, c.Database, store.Options{AfterCommit: func(events []feedwire.EventType, deliveries int) {
+		m.Committed(events)
+		if deliveries > 0 {
+			dispatcher.Wake()
+		}
+	}})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	registry := prometheus.NewRegistry()
+	if m, err = metrics.New(registry, s.QueueDepth); err != nil {
+		return err
+	}
+	client := delivery.NewClient(c.AllowPrivateNetworks, c.Workers)
+	dispatcher = delivery.NewDispatcher(s, client, logger, delivery.Config{
+		Workers: c.Workers, SuspendAfter: suspendAfter(c.SuspendAfter), Recorded: m.Attempted,
+	})
+	jobs := delivery.NewJobs(s, logger)
+	sweeper := delivery.NewSweeper(s, logger, time.Now, c.Retention, c.SuspendAfter, time.Hour)
+
 	catalog, err := wire.Catalog()
 	if err != nil {
 		return err
 	}
-	handler, err := httpapi.NewServer(logger, services(s), catalog)
+	svc := httpapi.Services{
+		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s, Components: s, Feedback: s,
+		Events: s, Webhooks: delivery.NewWebhookService(s, client), Deliveries: s, Jobs: jobs,
+		Metrics: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ping: s.Ping,
+	}
+	handler, err := httpapi.NewServer(logger, svc, catalog)
 	if err != nil {
 		return err
 	}
+	return serve(ctx, c, logger, handler, dispatcher.Run, jobs.Run, sweeper.Run)
+}
 
+// suspendAfter turns the flag's "0 never suspends" into the dispatcher's negative.
+func suspendAfter(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
+// serve runs the HTTP server and the background workers until ctx is done. It stops the
+// server first, so no new work arrives, then the workers, which finish what they hold.
+func serve(ctx context.Context, c serveConfig, logger *slog.Logger, handler http.Handler, workers ...func(context.Context) error) error {
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -82,28 +162,65 @@ func runServe(ctx context.Context, e env, args []string) error {
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	logger.Info("listening", "addr", ln.Addr().String(), "database", c.Database)
 
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, run := range workers {
+		wg.Go(func() {
+			if err := run(workCtx); err != nil {
+				logger.Error("worker stopped", "error", err)
+			}
+		})
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "database", c.Database,
+		"allow_private_networks", c.AllowPrivateNetworks)
+
+	var serveErr error
 	select {
-	case err := <-served:
-		return fmt.Errorf("serve: %w", err)
+	case serveErr = <-served:
 	case <-ctx.Done():
+		logger.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			serveErr = fmt.Errorf("shutdown: %w", err)
+		} else if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			serveErr = err
+		}
 	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	stopWork()
+	wg.Wait()
+	if serveErr != nil {
+		return fmt.Errorf("serve: %w", serveErr)
 	}
 	return nil
 }
 
-func services(s *store.Store) httpapi.Services {
-	return httpapi.Services{
-		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s,
-		Components: s, Feedback: s, Events: s, Ping: s.Ping,
+func boolSetting(dst *bool) func(string) error {
+	return func(s string) error {
+		switch s {
+		case "true", "1", "yes":
+			*dst = true
+		case "false", "0", "no", "":
+			*dst = false
+		default:
+			return fmt.Errorf("%q is not true or false", s)
+		}
+		return nil
+	}
+}
+
+func intSetting(dst *int) func(string) error {
+	return func(s string) error {
+		_, err := fmt.Sscanf(s, "%d", dst)
+		return err
+	}
+}
+
+func durationSetting(dst *time.Duration) func(string) error {
+	return func(s string) error {
+		d, err := time.ParseDuration(s)
+		*dst = d
+		return err
 	}
 }

@@ -1,0 +1,177 @@
+package feedwire
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// DeliveryStatus is where a delivery stands.
+type DeliveryStatus string
+
+// The delivery statuses.
+const (
+	DeliveryPending   DeliveryStatus = "pending"   // waiting for its next attempt
+	DeliverySucceeded DeliveryStatus = "succeeded" // an attempt got a 2xx
+	DeliveryFailed    DeliveryStatus = "failed"    // feedwire gave up
+)
+
+// Delivery is one event on its way to one webhook. The deliveries table is also the
+// queue: a pending delivery is due at NextAttemptAt.
+type Delivery struct {
+	// ID is the envelope id the receiver sees, the same on every attempt: a UUID in the
+	// harvestr format, notif_ and a UUIDv7 in the featurebase format.
+	ID             string
+	WorkspaceID    string
+	WebhookID      string
+	EventID        string
+	EventType      EventType
+	Status         DeliveryStatus
+	Attempts       int
+	NextAttemptAt  *time.Time
+	LastAttemptAt  *time.Time
+	LastStatusCode *int
+	// Test marks a delivery of an example event sent by POST /v1/webhooks/{id}/test. It
+	// is attempted once, whatever the webhook's status.
+	Test      bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ErrorClass says why an attempt failed before or instead of an HTTP answer, or that
+// the answer was not a success.
+type ErrorClass string
+
+// The error classes of an attempt.
+const (
+	ErrorDNS      ErrorClass = "dns"      // the host name did not resolve
+	ErrorConnect  ErrorClass = "connect"  // no TCP connection, or it broke
+	ErrorTLS      ErrorClass = "tls"      // the TLS handshake failed
+	ErrorTimeout  ErrorClass = "timeout"  // no complete answer within the webhook's timeout
+	ErrorStatus   ErrorClass = "status"   // an answer that is not 2xx (nor 3xx)
+	ErrorRedirect ErrorClass = "redirect" // a 3xx answer: redirects are not followed
+	ErrorBlocked  ErrorClass = "blocked"  // the address is private and private networks are not allowed
+)
+
+// Outcome is what feedwire made of an attempt.
+type Outcome string
+
+// The attempt outcomes.
+const (
+	OutcomeDelivered Outcome = "delivered" // 2xx: the delivery succeeded
+	OutcomeRetry     Outcome = "retry"     // failed; another attempt is scheduled
+	OutcomeFailed    Outcome = "failed"    // failed; no attempts are left
+	OutcomeSuspended Outcome = "suspended" // failed, and the webhook is suspended
+)
+
+// Attempt is one try at a delivery, recorded whatever happened.
+type Attempt struct {
+	ID              string
+	DeliveryID      string
+	WebhookID       string
+	Number          int // 1 for the first attempt
+	StartedAt       time.Time
+	Duration        time.Duration
+	RequestURL      string
+	RequestHeaders  http.Header
+	RequestBody     []byte
+	ResponseStatus  int // 0 when there was no answer
+	ResponseHeaders http.Header
+	ResponseBody    []byte // at most MaxRecordedBody bytes of it
+	ErrorClass      ErrorClass
+	ErrorMessage    string
+	Outcome         Outcome
+	NextAttemptAt   *time.Time // when Outcome is OutcomeRetry
+}
+
+// MaxRecordedBody is how much of a response body an attempt keeps.
+const MaxRecordedBody = 16 << 10
+
+// DeliveryFilter selects deliveries.
+type DeliveryFilter struct {
+	ListParams
+	WebhookID string         // all webhooks when empty
+	Status    DeliveryStatus // all statuses when empty
+	Since     time.Time      // created at or after; no bound when zero
+}
+
+// DeliveryService reads deliveries and retries them by hand.
+type DeliveryService interface {
+	Delivery(ctx context.Context, workspaceID, id string) (*Delivery, error)
+	Deliveries(ctx context.Context, workspaceID string, f DeliveryFilter) (*Page[Delivery], error)
+	// Attempts returns every attempt of a delivery, first first.
+	Attempts(ctx context.Context, workspaceID, deliveryID string) ([]Attempt, error)
+	// RetryDelivery makes a delivery due now, whatever its status.
+	RetryDelivery(ctx context.Context, workspaceID, id string) (*Delivery, error)
+}
+
+// Claim is a due delivery that a worker holds under a lease, with what its attempt needs.
+type Claim struct {
+	Delivery Delivery
+	Webhook  *Webhook
+	Event    Event
+	// Lease identifies the claim; the outcome of an attempt is applied to the delivery
+	// only while the claim still holds it.
+	Lease string
+}
+
+// AttemptResult is a finished attempt of a claim, its outcome decided.
+type AttemptResult struct {
+	Claim   *Claim
+	Attempt Attempt
+}
+
+// RecordAttempt updates the webhook's last status and health with a finished attempt.
+// It suspends an active webhook, and reports so, when the endpoint answered 410 Gone or
+// has not succeeded for suspendAfter since it started failing.
+func (w *Webhook) RecordAttempt(a *Attempt, suspendAfter time.Duration) (suspended bool) {
+	end := a.StartedAt.Add(a.Duration)
+	w.LastStatus = &WebhookLastStatus{Code: a.ResponseStatus, Message: a.statusMessage(), At: end}
+	h := &w.Health
+	h.LastResponseTime = a.Duration.Round(time.Millisecond)
+	if h.AvgResponseTime == 0 {
+		h.AvgResponseTime = h.LastResponseTime
+	} else {
+		// An exponentially weighted average: recent answers count most.
+		h.AvgResponseTime = (h.AvgResponseTime*4 + h.LastResponseTime) / 5
+	}
+	if a.Outcome == OutcomeDelivered {
+		h.LastSuccessAt, h.FailingSince = &end, nil
+		h.ErrorsSinceLastSuccess, h.ConsecutiveFailures = 0, 0
+		return false
+	}
+	h.ErrorsSinceLastSuccess++
+	if a.Outcome == OutcomeFailed {
+		h.ConsecutiveFailures++ // deliveries given up on in a row
+	}
+	if h.FailingSince == nil {
+		h.FailingSince = &a.StartedAt
+	}
+	if w.Status != WebhookActive {
+		return false
+	}
+	var reason string
+	switch {
+	case a.ResponseStatus == http.StatusGone:
+		reason = "the endpoint answered 410 Gone"
+	case suspendAfter > 0 && end.Sub(*h.FailingSince) >= suspendAfter:
+		reason = "no delivery has succeeded since " + h.FailingSince.UTC().Format(time.RFC3339)
+	default:
+		return false
+	}
+	w.Status, w.StatusReason = WebhookSuspended, &reason
+	return true
+}
+
+// statusMessage is the attempt's one-line summary: the HTTP status text, or the error.
+func (a *Attempt) statusMessage() string {
+	if a.ErrorMessage != "" {
+		return a.ErrorMessage
+	}
+	return http.StatusText(a.ResponseStatus)
+}
+
+// Pruned counts what a retention sweep deleted.
+type Pruned struct {
+	Attempts, Deliveries, Events, Jobs int
+}

@@ -1,0 +1,66 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/webhook"
+)
+
+// challengeTimeout is how long a harvestr endpoint has to answer the challenge.
+const challengeTimeout = 5 * time.Second
+
+// Challenge runs the harvestr handshake against url: it POSTs {"challenge":"<uuid>"},
+// signed in X-Harvestr-Signature with the secret, and wants a 200 to 208 answer within
+// five seconds, without redirects. Anything else is an ErrInvalid error on the url field
+// that says what the endpoint did.
+func Challenge(ctx context.Context, client *http.Client, url, secret string) error {
+	body := []byte(`{"challenge":"` + newUUID() + `"}`)
+	ctx, cancel := context.WithTimeout(ctx, challengeTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return feedwire.Invalid("url", "cannot be requested: "+err.Error())
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", UserAgent)
+	req.Header.Set(webhook.HeaderHarvestrChallengeSignature, webhook.SignHarvestr(secret, body))
+	resp, err := client.Do(req)
+	if err != nil {
+		return feedwire.Invalid("url", challengeFailure(err))
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 208 {
+		return feedwire.Invalid("url", fmt.Sprintf("the endpoint answered the harvestr challenge with %s; it must answer 200 to 208 within 5s, without redirecting", resp.Status))
+	}
+	return nil
+}
+
+func challengeFailure(err error) string {
+	var blocked *BlockedError
+	switch class := classify(err); {
+	case errors.As(err, &blocked):
+		return "the harvestr challenge was blocked: " + blocked.Error()
+	case class == feedwire.ErrorTimeout:
+		return "the endpoint did not answer the harvestr challenge within 5s"
+	default:
+		return fmt.Sprintf("the harvestr challenge failed (%s): %v", class, err)
+	}
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

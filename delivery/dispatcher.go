@@ -1,0 +1,215 @@
+// Package delivery sends feedwire's webhooks: it claims due deliveries from the store,
+// signs and POSTs them, records every attempt, and schedules what comes next. It also
+// runs the harvestr challenge, the background jobs (recover, replay) and the sweeper
+// (retention), and guards every outbound connection against private addresses.
+package delivery
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/feedwire/feedwire"
+)
+
+// Queue is the part of the store the dispatcher works from: the deliveries table.
+type Queue interface {
+	ClaimDeliveries(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]*feedwire.Claim, error)
+	RecordAttempts(ctx context.Context, results []feedwire.AttemptResult, suspendAfter time.Duration) error
+	ReleaseLeases(ctx context.Context, now time.Time) (int, error)
+	NextDue(ctx context.Context) (time.Time, bool, error)
+}
+
+// Config tunes a Dispatcher. The zero value of each field means its default.
+type Config struct {
+	// Workers is how many attempts run at once. Defaults to 128.
+	Workers int
+	// Lease is how long a claimed delivery stays claimed; if its worker has not
+	// recorded an attempt by then, the delivery is due again. It must outlast the
+	// longest webhook timeout. Defaults to 60s.
+	Lease time.Duration
+	// SuspendAfter suspends a webhook that has had no success for this long since it
+	// started failing. Defaults to 120h (5 days); negative never suspends.
+	SuspendAfter time.Duration
+	// PollInterval bounds how long the dispatcher sleeps when it knows of nothing due;
+	// commits wake it sooner. Defaults to 30s.
+	PollInterval time.Duration
+	// Now is the clock. Defaults to time.Now.
+	Now func() time.Time
+	// Recorded, when set, is called after each batch of attempts is committed, with
+	// a copy of the batch. Metrics count attempts with it.
+	Recorded func([]feedwire.AttemptResult)
+}
+
+func (c *Config) setDefaults() {
+	if c.Workers <= 0 {
+		c.Workers = 128
+	}
+	if c.Lease <= 0 {
+		c.Lease = 60 * time.Second
+	}
+	if c.SuspendAfter == 0 {
+		c.SuspendAfter = 120 * time.Hour
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 30 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// maxBatch bounds the deliveries claimed, and the attempts recorded, per transaction.
+const maxBatch = 256
+
+// Dispatcher delivers the deliveries that are due: it claims them in batches under a
+// lease, hands them to a bounded pool of senders, and records their attempts in batches
+// (group commit). Wake makes it look for due deliveries at once.
+type Dispatcher struct {
+	queue  Queue
+	client *http.Client
+	logger *slog.Logger
+	config Config
+	now    func() time.Time
+	wake   chan struct{}
+}
+
+// NewDispatcher returns a dispatcher that sends with client.
+func NewDispatcher(queue Queue, client *http.Client, logger *slog.Logger, config Config) *Dispatcher {
+	config.setDefaults()
+	return &Dispatcher{
+		queue: queue, client: client, logger: logger, config: config, now: config.Now,
+		wake: make(chan struct{}, 1),
+	}
+}
+
+// Wake tells the dispatcher that deliveries may be due. It never blocks.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx is done, then lets the attempts under way finish and records
+// them before it returns.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	if n, err := d.queue.ReleaseLeases(ctx, d.now()); err != nil {
+		return err
+	} else if n > 0 {
+		d.logger.Info("released the leases of a previous run", "deliveries", n)
+	}
+	results := make(chan feedwire.AttemptResult, d.config.Workers)
+	recorded := make(chan struct{})
+	go func() {
+		d.record(results)
+		close(recorded)
+	}()
+	var senders sync.WaitGroup
+	d.dispatch(ctx, results, &senders)
+	senders.Wait()
+	close(results)
+	<-recorded
+	return nil
+}
+
+// dispatch claims and starts attempts until ctx is done.
+func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.AttemptResult, senders *sync.WaitGroup) {
+	slots := make(chan struct{}, d.config.Workers) // one token per attempt under way
+	freed := make(chan struct{}, 1)
+	for ctx.Err() == nil {
+		free := cap(slots) - len(slots)
+		var claimed int
+		if free > 0 {
+			claims, err := d.queue.ClaimDeliveries(ctx, d.now(), min(free, maxBatch), d.config.Lease)
+			if err != nil && ctx.Err() == nil {
+				d.logger.Error("claim deliveries", "error", err)
+			}
+			for _, c := range claims {
+				slots <- struct{}{}
+				senders.Add(1)
+				go func() {
+					defer senders.Done()
+					results <- d.attempt(c)
+					<-slots
+					select {
+					case freed <- struct{}{}:
+					default:
+					}
+				}()
+			}
+			claimed = len(claims)
+			if claimed == min(free, maxBatch) {
+				continue // there may be more due right now
+			}
+		}
+		d.sleep(ctx, free == 0, freed)
+	}
+}
+
+// sleep waits until something may be due: a wake-up, the next due time, a freed slot
+// when all were taken, or the poll interval.
+func (d *Dispatcher) sleep(ctx context.Context, saturated bool, freed <-chan struct{}) {
+	wait := d.config.PollInterval
+	if next, ok, err := d.queue.NextDue(ctx); err == nil && ok {
+		wait = min(wait, max(next.Sub(d.now()), time.Millisecond))
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	var freedOrNil <-chan struct{}
+	if saturated {
+		freedOrNil = freed
+	}
+	select {
+	case <-ctx.Done():
+	case <-d.wake:
+	case <-freedOrNil:
+	case <-timer.C:
+	}
+}
+
+// record commits finished attempts in batches: it takes whatever has arrived while the
+// previous batch was being written, so that batches grow with the load.
+func (d *Dispatcher) record(results <-chan feedwire.AttemptResult) {
+	batch := make([]feedwire.AttemptResult, 0, maxBatch)
+	for r := range results {
+		batch = append(batch[:0], r)
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break more
+				}
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		d.commit(batch)
+	}
+}
+
+// commit records one batch. If it cannot, the attempts are lost but their deliveries
+// are not: their leases run out and they are attempted again.
+func (d *Dispatcher) commit(batch []feedwire.AttemptResult) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := d.queue.RecordAttempts(ctx, batch, d.config.SuspendAfter); err != nil {
+		d.logger.Error("record attempts; their deliveries will be attempted again when their leases end",
+			"attempts", len(batch), "error", err)
+		return
+	}
+	for _, r := range batch {
+		if r.Attempt.Outcome == feedwire.OutcomeSuspended {
+			d.logger.Warn("webhook suspended", "webhook", r.Attempt.WebhookID, "status", r.Attempt.ResponseStatus,
+				"error", r.Attempt.ErrorMessage)
+		}
+	}
+	if d.config.Recorded != nil {
+		d.config.Recorded(slices.Clone(batch))
+	}
+}

@@ -1,0 +1,65 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/webhook"
+	"github.com/feedwire/feedwire/wire"
+)
+
+// UserAgent is the User-Agent of every request feedwire sends.
+const UserAgent = "feedwire-webhooks/1.0"
+
+// newRequest builds the request of one attempt at time now: the body in the webhook's
+// format, its custom headers, the format's own signature headers, and the Standard
+// Webhooks headers. Timestamps and signatures are fresh on each attempt; the body, and
+// with it the envelope id, is the same every time.
+func newRequest(ctx context.Context, c *feedwire.Claim, now time.Time) (*http.Request, []byte, error) {
+	w := c.Webhook
+	body, err := wire.Body(c.Delivery.ID, w.ID, &c.Event)
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, fmt.Errorf("build request: %w", err)
+	}
+	if err := sign(req.Header, w, c.Delivery.ID, body, now); err != nil {
+		return nil, nil, err
+	}
+	return req, body, nil
+}
+
+// sign sets every header of a delivery of body to w.
+func sign(h http.Header, w *feedwire.Webhook, envelopeID string, body []byte, now time.Time) error {
+	for name, value := range w.Headers {
+		h.Set(name, value) // validation keeps these off the headers set below
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", UserAgent)
+	ts := now.Unix()
+	switch w.Format {
+	case feedwire.FormatHarvestr:
+		h.Set(webhook.HeaderHarvestrWebhookID, w.ID)
+		h.Set(webhook.HeaderHarvestrSignature, webhook.SignHarvestr(w.Secret, body))
+	case feedwire.FormatFeaturebase:
+		h.Set(webhook.HeaderFeaturebaseTimestamp, strconv.FormatInt(ts, 10))
+		h.Set(webhook.HeaderFeaturebaseSignature, webhook.SignFeaturebase(w.Secret, ts, body))
+	default:
+		return fmt.Errorf("webhook %s has unknown format %q", w.ID, w.Format)
+	}
+	signature, err := webhook.SignStandard(envelopeID, ts, body, w.Secrets(now)...)
+	if err != nil {
+		return fmt.Errorf("sign for webhook %s: %w", w.ID, err)
+	}
+	h.Set(webhook.HeaderWebhookID, envelopeID)
+	h.Set(webhook.HeaderWebhookTimestamp, strconv.FormatInt(ts, 10))
+	h.Set(webhook.HeaderWebhookSignature, signature)
+	return nil
+}

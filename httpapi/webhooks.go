@@ -1,0 +1,220 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/webhook"
+)
+
+// webhookBody is a webhook as the API shows it: Featurebase's webhook object, with the
+// format, the retry schedule, and why it was suspended.
+type webhookBody struct {
+	Object                  string            `json:"object" enum:"webhook"`
+	ID                      string            `json:"id"`
+	Name                    string            `json:"name"`
+	URL                     string            `json:"url"`
+	Description             *string           `json:"description"`
+	Format                  string            `json:"format" enum:"harvestr,featurebase"`
+	Topics                  []string          `json:"topics"`
+	Status                  string            `json:"status" enum:"active,paused,suspended"`
+	StatusReason            *string           `json:"statusReason" doc:"Why feedwire suspended the webhook"`
+	Secret                  string            `json:"secret" doc:"Signs every delivery; see the README for the three signatures"`
+	PreviousSecretExpiresAt *webhook.Time     `json:"previousSecretExpiresAt" doc:"Until then the previous secret also signs the webhook-signature header"`
+	RequestConfig           requestConfigBody `json:"requestConfig"`
+	RetrySchedule           []string          `json:"retrySchedule" doc:"The delays between attempts"`
+	LastStatus              *lastStatusBody   `json:"lastStatus"`
+	Health                  healthBody        `json:"health"`
+	CreatedAt               webhook.Time      `json:"createdAt"`
+	UpdatedAt               webhook.Time      `json:"updatedAt"`
+}
+
+type requestConfigBody struct {
+	TimeoutMs int               `json:"timeoutMs"`
+	Headers   map[string]string `json:"headers"`
+}
+
+type lastStatusBody struct {
+	Code      int          `json:"code" doc:"The HTTP status; 0 when there was no answer"`
+	Message   string       `json:"message"`
+	Timestamp webhook.Time `json:"timestamp"`
+}
+
+type healthBody struct {
+	LastResponseTime       int64         `json:"lastResponseTime" doc:"Milliseconds"`
+	AvgResponseTime        int64         `json:"avgResponseTime" doc:"Milliseconds"`
+	LastSuccessAt          *webhook.Time `json:"lastSuccessAt"`
+	ErrorsSinceLastSuccess int           `json:"errorsSinceLastSuccess" doc:"Failed attempts since the last success"`
+	ConsecutiveFailures    int           `json:"consecutiveFailures" doc:"Deliveries given up on since the last success"`
+}
+
+func newWebhookBody(w *feedwire.Webhook) webhookBody {
+	b := webhookBody{
+		Object: "webhook", ID: w.ID, Name: w.Name, URL: w.URL, Description: w.Description,
+		Format: string(w.Format), Topics: make([]string, len(w.Topics)), Status: string(w.Status),
+		StatusReason: w.StatusReason, Secret: w.Secret, PreviousSecretExpiresAt: webhook.NewTimePtr(w.PreviousSecretExpiresAt),
+		RequestConfig: requestConfigBody{TimeoutMs: int(w.Timeout.Milliseconds()), Headers: w.Headers},
+		RetrySchedule: formatDurations(w.Schedule()),
+		Health: healthBody{
+			LastResponseTime: w.Health.LastResponseTime.Milliseconds(), AvgResponseTime: w.Health.AvgResponseTime.Milliseconds(),
+			LastSuccessAt:          webhook.NewTimePtr(w.Health.LastSuccessAt),
+			ErrorsSinceLastSuccess: w.Health.ErrorsSinceLastSuccess, ConsecutiveFailures: w.Health.ConsecutiveFailures,
+		},
+		CreatedAt: webhook.NewTime(w.CreatedAt), UpdatedAt: webhook.NewTime(w.UpdatedAt),
+	}
+	for i, t := range w.Topics {
+		b.Topics[i] = string(t)
+	}
+	if w.LastStatus != nil {
+		b.LastStatus = &lastStatusBody{Code: w.LastStatus.Code, Message: w.LastStatus.Message, Timestamp: webhook.NewTime(w.LastStatus.At)}
+	}
+	return b
+}
+
+type requestConfigInput struct {
+	TimeoutMs int               `json:"timeoutMs,omitempty" minimum:"1000" maximum:"30000" doc:"Default 5000"`
+	Headers   map[string]string `json:"headers,omitempty" doc:"At most 10; they may not replace feedwire's own headers"`
+}
+
+type createWebhookInput struct {
+	Body struct {
+		Name          string               `json:"name" maxLength:"100"`
+		URL           string               `json:"url" format:"uri"`
+		Description   *string              `json:"description,omitempty" maxLength:"500"`
+		Format        feedwire.Format      `json:"format" enum:"harvestr,featurebase"`
+		Topics        []feedwire.EventType `json:"topics" minItems:"1" doc:"Event types of the format, as GET /v1/event-types lists them"`
+		Secret        *string              `json:"secret,omitempty" doc:"whsec_ and the base64 of 24 to 64 bytes; generated when left out"`
+		RequestConfig *requestConfigInput  `json:"requestConfig,omitempty"`
+		RetrySchedule []string             `json:"retrySchedule,omitempty" doc:"Delays between attempts, such as [\"5s\", \"5m\", \"30m\"]; the default spans about 3 days"`
+	}
+}
+
+func createWebhook(svc feedwire.WebhookService) handler[createWebhookInput, output[webhookBody]] {
+	return func(ctx context.Context, workspaceID string, in *createWebhookInput) (*output[webhookBody], error) {
+		b := in.Body
+		schedule, err := parseDurations("retrySchedule", b.RetrySchedule)
+		if err != nil {
+			return nil, err
+		}
+		input := feedwire.WebhookInput{
+			Name: b.Name, URL: b.URL, Description: b.Description, Format: b.Format, Topics: b.Topics,
+			Secret: b.Secret, RetrySchedule: schedule,
+		}
+		if b.RequestConfig != nil {
+			input.Timeout = time.Duration(b.RequestConfig.TimeoutMs) * time.Millisecond
+			input.Headers = b.RequestConfig.Headers
+		}
+		w, err := svc.CreateWebhook(ctx, workspaceID, input)
+		if err != nil {
+			return nil, err
+		}
+		return &output[webhookBody]{newWebhookBody(w)}, nil
+	}
+}
+
+type requestConfigPatch struct {
+	TimeoutMs patchField[int]               `json:"timeoutMs,omitzero" minimum:"1000" maximum:"30000" doc:"null restores the default, 5000"`
+	Headers   patchField[map[string]string] `json:"headers,omitzero" doc:"Replaces all custom headers"`
+}
+
+type updateWebhookInput struct {
+	ID   string `path:"id"`
+	Body struct {
+		Name          patchField[string]                 `json:"name,omitzero"`
+		URL           patchField[string]                 `json:"url,omitzero" doc:"A harvestr webhook's new URL must answer the challenge"`
+		Description   patchField[string]                 `json:"description,omitzero"`
+		Topics        patchField[[]feedwire.EventType]   `json:"topics,omitzero"`
+		Status        patchField[feedwire.WebhookStatus] `json:"status,omitzero" enum:"active,paused" doc:"active resumes a paused or suspended webhook and resets its health"`
+		RequestConfig *requestConfigPatch                `json:"requestConfig,omitempty"`
+		RetrySchedule patchField[[]string]               `json:"retrySchedule,omitzero" doc:"null restores the default schedule"`
+	}
+}
+
+func updateWebhook(svc feedwire.WebhookService) handler[updateWebhookInput, output[webhookBody]] {
+	return func(ctx context.Context, workspaceID string, in *updateWebhookInput) (*output[webhookBody], error) {
+		b := in.Body
+		p := feedwire.WebhookPatch{
+			Name: b.Name.field(), URL: b.URL.field(), Description: b.Description.field(),
+			Topics: b.Topics.field(), Status: b.Status.field(),
+		}
+		if rs := b.RetrySchedule.field(); rs.Set {
+			schedule, err := parseDurations("retrySchedule", rs.Value)
+			if err != nil {
+				return nil, err
+			}
+			p.RetrySchedule = feedwire.Field[[]time.Duration]{Set: true, Null: rs.Null, Value: schedule}
+		}
+		if rc := b.RequestConfig; rc != nil {
+			t := rc.TimeoutMs.field()
+			p.Timeout = feedwire.Field[time.Duration]{Set: t.Set, Null: t.Null, Value: time.Duration(t.Value) * time.Millisecond}
+			p.Headers = rc.Headers.field()
+		}
+		w, err := svc.UpdateWebhook(ctx, workspaceID, in.ID, p)
+		if err != nil {
+			return nil, err
+		}
+		return &output[webhookBody]{newWebhookBody(w)}, nil
+	}
+}
+
+type deletedBody struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Deleted bool   `json:"deleted"`
+}
+
+func deleteWebhook(svc feedwire.WebhookService) handler[idInput, output[deletedBody]] {
+	return func(ctx context.Context, workspaceID string, in *idInput) (*output[deletedBody], error) {
+		if err := svc.DeleteWebhook(ctx, workspaceID, in.ID); err != nil {
+			return nil, err
+		}
+		return &output[deletedBody]{deletedBody{ID: in.ID, Object: "webhook", Deleted: true}}, nil
+	}
+}
+
+type rotateSecretInput struct {
+	ID   string `path:"id"`
+	Body struct {
+		GracePeriod string  `json:"gracePeriod,omitempty" doc:"How long the old secret keeps signing webhook-signature, up to 168h; default 0s"`
+		Secret      *string `json:"secret,omitempty" doc:"The new secret; generated when left out"`
+	}
+}
+
+func rotateSecret(svc feedwire.WebhookService) handler[rotateSecretInput, output[webhookBody]] {
+	return func(ctx context.Context, workspaceID string, in *rotateSecretInput) (*output[webhookBody], error) {
+		var grace time.Duration
+		if in.Body.GracePeriod != "" {
+			var err error
+			if grace, err = time.ParseDuration(in.Body.GracePeriod); err != nil {
+				return nil, feedwire.Invalid("gracePeriod", "is not a duration such as 24h")
+			}
+		}
+		w, err := svc.RotateWebhookSecret(ctx, workspaceID, in.ID, grace, in.Body.Secret)
+		if err != nil {
+			return nil, err
+		}
+		return &output[webhookBody]{newWebhookBody(w)}, nil
+	}
+}
+
+type testWebhookInput struct {
+	ID   string `path:"id"`
+	Body *struct {
+		EventType feedwire.EventType `json:"eventType,omitempty" doc:"Defaults to the webhook's first topic"`
+	} `required:"false"`
+}
+
+func testWebhook(svc feedwire.WebhookService) handler[testWebhookInput, output[deliveryBody]] {
+	return func(ctx context.Context, workspaceID string, in *testWebhookInput) (*output[deliveryBody], error) {
+		var eventType feedwire.EventType
+		if in.Body != nil {
+			eventType = in.Body.EventType
+		}
+		d, err := svc.TestWebhook(ctx, workspaceID, in.ID, eventType)
+		if err != nil {
+			return nil, err
+		}
+		return &output[deliveryBody]{newDeliveryBody(d, nil)}, nil
+	}
+}

@@ -1,0 +1,226 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/feedwire/feedwire"
+)
+
+var jobs = table[feedwire.Job]{
+	name: "jobs",
+	what: "job",
+	columns: `id, workspace_id, webhook_id, kind, since, until, status, total, processed, error,
+		created_at, updated_at, finished_at`,
+	scan: func(row scanner) (*feedwire.Job, error) {
+		var j feedwire.Job
+		err := row.Scan(&j.ID, &j.WorkspaceID, &j.WebhookID, &j.Kind, timeColumn{&j.Since}, nullTimeColumn{&j.Until},
+			&j.Status, &j.Total, &j.Processed, &j.Error, timeColumn{&j.CreatedAt}, timeColumn{&j.UpdatedAt},
+			nullTimeColumn{&j.FinishedAt})
+		return &j, err
+	},
+	id: func(j *feedwire.Job) string { return j.ID },
+}
+
+// StartJob queues a recover or replay of a webhook over [since, until). An open-ended
+// range ends when the job is queued, this millisecond included, so that it finishes and
+// takes in everything committed before it.
+func (s *Store) StartJob(ctx context.Context, workspaceID, webhookID string, kind feedwire.JobKind, since time.Time, until *time.Time) (*feedwire.Job, error) {
+	if kind != feedwire.JobRecover && kind != feedwire.JobReplay {
+		return nil, feedwire.Invalid("kind", "must be recover or replay")
+	}
+	now := s.clock()
+	if until == nil {
+		end := now.Add(feedwire.TimePrecision)
+		until = &end
+	}
+	if !since.Before(*until) {
+		return nil, feedwire.Invalid("since", "must be before until")
+	}
+	j := &feedwire.Job{
+		ID: newID(now), WorkspaceID: workspaceID, WebhookID: webhookID, Kind: kind, Since: since, Until: until,
+		Status: feedwire.JobQueued, CreatedAt: now, UpdatedAt: now,
+	}
+	err := s.inTx(ctx, func(tx *txn) error {
+		if _, err := webhooks.get(ctx, tx, workspaceID, webhookID); err != nil {
+			return err
+		}
+		total, err := countJob(ctx, tx, j)
+		if err != nil {
+			return err
+		}
+		j.Total = total
+		_, err = tx.ExecContext(ctx, `INSERT INTO jobs (id, workspace_id, webhook_id, kind, since, until, status, total,
+			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, j.ID, j.WorkspaceID, j.WebhookID, j.Kind,
+			millis(j.Since), millis(*j.Until), j.Status, j.Total, millis(now), millis(now))
+		if err != nil {
+			return fmt.Errorf("queue job: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// Job returns one job of the workspace.
+func (s *Store) Job(ctx context.Context, workspaceID, id string) (*feedwire.Job, error) {
+	return jobs.get(ctx, s.read, workspaceID, id)
+}
+
+// NextJob returns the oldest unfinished job, or nil when there is none. On SQLite one
+// process runs every job, so a job still marked running was stopped by a crash and goes
+// on from where it was.
+func (s *Store) NextJob(ctx context.Context) (*feedwire.Job, error) {
+	j, err := jobs.scan(s.read.QueryRowContext(ctx, `SELECT `+jobs.columns+` FROM jobs
+		WHERE status IN ('queued', 'running') ORDER BY created_at, id LIMIT 1`))
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("next job: %w", err)
+	}
+	return j, nil
+}
+
+// jobQueries are the SQL of each kind of job: what it counts and walks, in id order from
+// a position, over the webhook's (?1) range [?2, ?3).
+var jobQueries = map[feedwire.JobKind]struct{ count, batch string }{
+	// A replay sends again every event of the range the webhook subscribes to.
+	feedwire.JobReplay: {
+		count: `SELECT count(*) FROM events e JOIN webhook_topics t ON t.topic = e.type AND t.webhook_id = ?
+			WHERE e.workspace_id = ? AND e.test = 0 AND e.created_at >= ? AND e.created_at < ?`,
+		batch: `SELECT e.id FROM events e JOIN webhook_topics t ON t.topic = e.type AND t.webhook_id = ?
+			WHERE e.workspace_id = ? AND e.test = 0 AND e.created_at >= ? AND e.created_at < ? AND e.id > ?
+			ORDER BY e.id LIMIT ?`,
+	},
+	// A recover makes the webhook's failed deliveries of the range due again.
+	feedwire.JobRecover: {
+		count: `SELECT count(*) FROM deliveries WHERE webhook_id = ? AND workspace_id = ? AND status = 'failed'
+			AND created_at >= ? AND created_at < ?`,
+		batch: `SELECT id FROM deliveries WHERE webhook_id = ? AND workspace_id = ? AND status = 'failed'
+			AND created_at >= ? AND created_at < ? AND id > ? ORDER BY id LIMIT ?`,
+	},
+}
+
+func countJob(ctx context.Context, tx *txn, j *feedwire.Job) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, jobQueries[j.Kind].count, j.WebhookID, j.WorkspaceID, millis(j.Since), millis(*j.Until)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count job: %w", err)
+	}
+	return n, nil
+}
+
+// RunJobBatch does the next batch of up to size items of a job in one transaction and
+// records its progress. It reports whether the job is finished.
+func (s *Store) RunJobBatch(ctx context.Context, jobID string, size int) (done bool, err error) {
+	err = s.inTx(ctx, func(tx *txn) error {
+		var position string
+		j, err := jobs.scan(tx.QueryRowContext(ctx, `SELECT `+jobs.columns+` FROM jobs WHERE id = ?`, jobID))
+		if err == nil {
+			err = tx.QueryRowContext(ctx, `SELECT position FROM jobs WHERE id = ?`, jobID).Scan(&position)
+		}
+		if err != nil {
+			return fmt.Errorf("job %s: %w", jobID, err)
+		}
+		ids, err := jobBatch(ctx, tx, j, position, size)
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		if err := applyJob(ctx, tx, j, ids, now); err != nil {
+			return err
+		}
+		done = len(ids) < size
+		status, finished := feedwire.JobRunning, (*time.Time)(nil)
+		if done {
+			status, finished = feedwire.JobSucceeded, &now
+		}
+		if len(ids) > 0 {
+			position = ids[len(ids)-1]
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE jobs SET status = ?, processed = processed + ?, position = ?,
+			updated_at = ?, finished_at = ? WHERE id = ?`, status, len(ids), position, millis(now), nullMillis(finished), jobID)
+		return err
+	})
+	return done, err
+}
+
+func jobBatch(ctx context.Context, tx *txn, j *feedwire.Job, position string, size int) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, jobQueries[j.Kind].batch, j.WebhookID, j.WorkspaceID, millis(j.Since),
+		millis(*j.Until), position, size)
+	if err != nil {
+		return nil, fmt.Errorf("job batch: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("job batch: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// applyJob queues (replay) or requeues (recover) the batch's deliveries, due now if the
+// webhook is active and held otherwise.
+func applyJob(ctx context.Context, tx *txn, j *feedwire.Job, ids []string, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var status feedwire.WebhookStatus
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM webhooks WHERE id = ?`, j.WebhookID).Scan(&status); err != nil {
+		return fmt.Errorf("job webhook: %w", err)
+	}
+	due := &now
+	if status != feedwire.WebhookActive {
+		due = nil
+	}
+	if j.Kind == feedwire.JobRecover {
+		args := append([]any{nullMillis(due), millis(now)}, anySlice(ids)...)
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease = NULL,
+			updated_at = ? WHERE id IN (`+placeholders(len(ids))+`)`, args...); err != nil {
+			return fmt.Errorf("recover: %w", err)
+		}
+	} else {
+		for _, eventID := range ids {
+			ev, err := events.get(ctx, tx, j.WorkspaceID, eventID)
+			if err != nil {
+				return fmt.Errorf("replay: %w", err)
+			}
+			if err := insertDelivery(ctx, tx, ev, j.WebhookID, now, due, false); err != nil {
+				return err
+			}
+		}
+	}
+	if due != nil && j.Kind == feedwire.JobRecover {
+		tx.deliveries += len(ids)
+	}
+	return nil
+}
+
+// FailJob marks a job failed with the reason.
+func (s *Store) FailJob(ctx context.Context, jobID string, reason error) error {
+	return s.inTx(ctx, func(tx *txn) error {
+		now := s.clock()
+		msg := reason.Error()
+		_, err := tx.ExecContext(ctx, `UPDATE jobs SET status = 'failed', error = ?, updated_at = ?, finished_at = ?
+			WHERE id = ?`, msg, millis(now), millis(now), jobID)
+		return err
+	})
+}
+
+func anySlice(ids []string) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}

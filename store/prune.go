@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/feedwire/feedwire"
+)
+
+// pruneBatch bounds the rows one pruning transaction deletes, so that pruning a large
+// backlog never holds the write lock for long.
+const pruneBatch = 5000
+
+// Prune deletes what is older than before: attempts, finished deliveries, finished jobs,
+// and events that no delivery still needs. Pending deliveries and their events are kept
+// however old they are, so pruning never loses work.
+func (s *Store) Prune(ctx context.Context, before time.Time) (feedwire.Pruned, error) {
+	var p feedwire.Pruned
+	steps := []struct {
+		count *int
+		query string
+	}{
+		{&p.Attempts, `DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE started_at < ? LIMIT ?)`},
+		{&p.Deliveries, `DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
+			WHERE status IN ('succeeded', 'failed') AND updated_at < ? LIMIT ?)`},
+		{&p.Events, `DELETE FROM events WHERE id IN (SELECT id FROM events e WHERE created_at < ?
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) LIMIT ?)`},
+		{&p.Jobs, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
+			WHERE status IN ('succeeded', 'failed') AND updated_at < ? LIMIT ?)`},
+	}
+	for _, step := range steps {
+		for {
+			var n int64
+			err := s.inTx(ctx, func(tx *txn) error {
+				res, err := tx.ExecContext(ctx, step.query, millis(before), pruneBatch)
+				if err != nil {
+					return err
+				}
+				n, err = res.RowsAffected()
+				return err
+			})
+			if err != nil {
+				return p, fmt.Errorf("prune: %w", err)
+			}
+			*step.count += int(n)
+			if n < pruneBatch {
+				break
+			}
+		}
+	}
+	return p, nil
+}
+
+// SuspendFailing suspends the active webhooks that have had no success since before,
+// for those that failed and then had nothing left to attempt.
+func (s *Store) SuspendFailing(ctx context.Context, before time.Time) (int, error) {
+	var suspended int
+	err := s.inTx(ctx, func(tx *txn) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhooks
+			WHERE status = 'active' AND failing_since < ?`, millis(before))
+		if err != nil {
+			return err
+		}
+		var failing []*feedwire.Webhook
+		for rows.Next() {
+			w, err := scanWebhook(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			failing = append(failing, w)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		now := s.clock()
+		for _, w := range failing {
+			reason := "no delivery has succeeded since " + w.Health.FailingSince.UTC().Format(time.RFC3339)
+			w.Status, w.StatusReason, w.UpdatedAt = feedwire.WebhookSuspended, &reason, now
+			if err := writeWebhook(ctx, tx, w); err != nil {
+				return err
+			}
+			if err := holdOrRelease(ctx, tx, feedwire.WebhookActive, w, now); err != nil {
+				return err
+			}
+		}
+		suspended = len(failing)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("suspend failing webhooks: %w", err)
+	}
+	return suspended, nil
+}

@@ -1,0 +1,146 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/feedwire/feedwire"
+)
+
+const testSecret = "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"
+
+// hook stores a harvestr webhook for MESSAGE_CREATED, without a challenge.
+func (f *fixture) hook(t *testing.T, status feedwire.WebhookStatus) *feedwire.Webhook {
+	t.Helper()
+	w := &feedwire.Webhook{
+		Name: "h", URL: "https://example.com/hook", Format: feedwire.FormatHarvestr,
+		Topics: []feedwire.EventType{feedwire.MessageCreated}, Status: status, Secret: testSecret,
+		Timeout: feedwire.DefaultWebhookTimeout, Headers: map[string]string{},
+	}
+	if err := f.store.CreateWebhook(context.Background(), f.workspace, w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (f *fixture) claim(t *testing.T) []*feedwire.Claim {
+	t.Helper()
+	claims, err := f.store.ClaimDeliveries(context.Background(), f.clock.Now(), 10, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return claims
+}
+
+// TestOutbox checks that each event queues one delivery per active, subscribed webhook,
+// and that a write that fails queues nothing.
+func TestOutbox(t *testing.T) {
+	f := setup(t)
+	f.hook(t, feedwire.WebhookActive)
+	f.hook(t, feedwire.WebhookActive)
+	f.hook(t, feedwire.WebhookPaused)
+	other := f.hook(t, feedwire.WebhookActive)
+	if _, err := f.store.UpdateWebhook(context.Background(), f.workspace, other.ID,
+		feedwire.WebhookPatch{Topics: feedwire.Set([]feedwire.EventType{feedwire.MessageUpdated})}, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.message(t)
+	if _, err := f.store.CreateMessage(context.Background(), f.workspace, feedwire.MessageInput{Title: "x"}); err == nil {
+		t.Fatal("an invalid message was stored")
+	}
+	if claims := f.claim(t); len(claims) != 2 {
+		t.Errorf("got %d due deliveries, want 2 (the two active webhooks subscribed)", len(claims))
+	}
+}
+
+// TestLeaseExpiry claims a delivery and never records it, as a worker that died would:
+// when the lease ends the delivery is due again, and the dead claim's late record does
+// not overwrite the new one's.
+func TestLeaseExpiry(t *testing.T) {
+	f := setup(t)
+	f.hook(t, feedwire.WebhookActive)
+	f.message(t)
+	first := f.claim(t)
+	if len(first) != 1 {
+		t.Fatalf("claimed %d, want 1", len(first))
+	}
+	if again := f.claim(t); len(again) != 0 {
+		t.Fatalf("a leased delivery was claimed again: %d", len(again))
+	}
+	f.clock.Advance(time.Minute)
+	second := f.claim(t)
+	if len(second) != 1 || second[0].Delivery.ID != first[0].Delivery.ID || second[0].Lease == first[0].Lease {
+		t.Fatalf("after the lease: claimed %d, want the same delivery under a new lease", len(second))
+	}
+
+	ctx := context.Background()
+	record := func(c *feedwire.Claim, outcome feedwire.Outcome) {
+		t.Helper()
+		a := feedwire.Attempt{DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, Number: 1, StartedAt: f.clock.Now(),
+			RequestURL: c.Webhook.URL, ResponseStatus: 200, Outcome: outcome}
+		if err := f.store.RecordAttempts(ctx, []feedwire.AttemptResult{{Claim: c, Attempt: a}}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(second[0], feedwire.OutcomeDelivered)
+	record(first[0], feedwire.OutcomeFailed) // the dead worker wakes up late
+	d, err := f.store.Delivery(ctx, f.workspace, first[0].Delivery.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != feedwire.DeliverySucceeded {
+		t.Errorf("delivery %s, want the live claim's succeeded", d.Status)
+	}
+	attempts, _ := f.store.Attempts(ctx, f.workspace, d.ID)
+	if len(attempts) != 2 {
+		t.Errorf("got %d attempts, want both recorded", len(attempts))
+	}
+}
+
+// TestReleaseLeases is what a restart does on SQLite: every leased delivery is due now.
+func TestReleaseLeases(t *testing.T) {
+	f := setup(t)
+	f.hook(t, feedwire.WebhookActive)
+	f.message(t)
+	f.claim(t)
+	n, err := f.store.ReleaseLeases(context.Background(), f.clock.Now())
+	if err != nil || n != 1 {
+		t.Fatalf("released %d, %v; want 1", n, err)
+	}
+	if claims := f.claim(t); len(claims) != 1 {
+		t.Errorf("claimed %d after release, want 1", len(claims))
+	}
+}
+
+// TestPrune deletes what is older than the retention and keeps pending work.
+func TestPrune(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.hook(t, feedwire.WebhookActive)
+	f.message(t) // its delivery will succeed
+	c := f.claim(t)[0]
+	a := feedwire.Attempt{DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, Number: 1, StartedAt: f.clock.Now(),
+		RequestURL: c.Webhook.URL, ResponseStatus: 200, Outcome: feedwire.OutcomeDelivered}
+	if err := f.store.RecordAttempts(ctx, []feedwire.AttemptResult{{Claim: c, Attempt: a}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Minute)
+	f.message(t) // its delivery stays pending
+	f.clock.Advance(48 * time.Hour)
+
+	pruned, err := f.store.Prune(ctx, f.clock.Now().Add(-24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := feedwire.Pruned{Attempts: 1, Deliveries: 1, Events: 1}
+	if pruned != want {
+		t.Errorf("pruned %+v, want %+v", pruned, want)
+	}
+	if evs := f.events(t); len(evs) != 1 {
+		t.Errorf("%d events left, want the one a pending delivery needs", len(evs))
+	}
+	if depth, _ := f.store.QueueDepth(ctx); depth != 1 {
+		t.Errorf("queue depth %d, want 1", depth)
+	}
+}

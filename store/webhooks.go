@@ -1,0 +1,347 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/feedwire/feedwire"
+)
+
+const webhookColumns = `id, workspace_id, name, url, description, format, status, status_reason, secret,
+	previous_secret, previous_secret_expires_at, timeout_ms, headers, retry_schedule,
+	last_status_code, last_status_message, last_status_at, last_response_ms, avg_response_ms,
+	last_success_at, errors_since_last_success, consecutive_failures, failing_since, created_at, updated_at`
+
+var webhooks = table[feedwire.Webhook]{
+	name:    "webhooks",
+	what:    "webhook",
+	columns: webhookColumns,
+	scan:    scanWebhook,
+	id:      func(w *feedwire.Webhook) string { return w.ID },
+}
+
+func scanWebhook(row scanner) (*feedwire.Webhook, error) {
+	var w feedwire.Webhook
+	var timeoutMs int64
+	var headers string
+	var schedule *string
+	var lastCode *int
+	var lastMessage *string
+	var lastAt *time.Time
+	var lastResponseMs, avgResponseMs int64
+	err := row.Scan(&w.ID, &w.WorkspaceID, &w.Name, &w.URL, &w.Description, &w.Format, &w.Status, &w.StatusReason,
+		&w.Secret, &w.PreviousSecret, nullTimeColumn{&w.PreviousSecretExpiresAt}, &timeoutMs, &headers, &schedule,
+		&lastCode, &lastMessage, nullTimeColumn{&lastAt}, &lastResponseMs, &avgResponseMs,
+		nullTimeColumn{&w.Health.LastSuccessAt}, &w.Health.ErrorsSinceLastSuccess, &w.Health.ConsecutiveFailures,
+		nullTimeColumn{&w.Health.FailingSince}, timeColumn{&w.CreatedAt}, timeColumn{&w.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	w.Timeout = time.Duration(timeoutMs) * time.Millisecond
+	w.Health.LastResponseTime = time.Duration(lastResponseMs) * time.Millisecond
+	w.Health.AvgResponseTime = time.Duration(avgResponseMs) * time.Millisecond
+	if lastCode != nil && lastAt != nil {
+		w.LastStatus = &feedwire.WebhookLastStatus{Code: *lastCode, Message: deref(lastMessage), At: *lastAt}
+	}
+	if err := json.Unmarshal([]byte(headers), &w.Headers); err != nil {
+		return nil, fmt.Errorf("headers of webhook %s: %w", w.ID, err)
+	}
+	if schedule != nil {
+		if w.RetrySchedule, err = decodeSchedule(*schedule); err != nil {
+			return nil, fmt.Errorf("retry schedule of webhook %s: %w", w.ID, err)
+		}
+	}
+	return &w, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// encodeSchedule stores a retry schedule as a JSON array of milliseconds, or NULL for
+// the default.
+func encodeSchedule(schedule []time.Duration) (*string, error) {
+	if schedule == nil {
+		return nil, nil
+	}
+	ms := make([]int64, len(schedule))
+	for i, d := range schedule {
+		ms[i] = d.Milliseconds()
+	}
+	b, err := json.Marshal(ms)
+	s := string(b)
+	return &s, err
+}
+
+func decodeSchedule(s string) ([]time.Duration, error) {
+	var ms []int64
+	if err := json.Unmarshal([]byte(s), &ms); err != nil {
+		return nil, err
+	}
+	schedule := make([]time.Duration, len(ms))
+	for i, m := range ms {
+		schedule[i] = time.Duration(m) * time.Millisecond
+	}
+	return schedule, nil
+}
+
+// webhookValues returns the values of every stored column of w but the health ones, in
+// webhookColumns' order.
+func webhookValues(w *feedwire.Webhook) ([]any, error) {
+	headers, err := json.Marshal(w.Headers)
+	if err != nil {
+		return nil, err
+	}
+	schedule, err := encodeSchedule(w.RetrySchedule)
+	if err != nil {
+		return nil, err
+	}
+	return []any{w.ID, w.WorkspaceID, w.Name, w.URL, w.Description, w.Format, w.Status, w.StatusReason,
+		w.Secret, w.PreviousSecret, nullMillis(w.PreviousSecretExpiresAt), w.Timeout.Milliseconds(),
+		string(headers), schedule}, nil
+}
+
+// CreateWebhook stores a new webhook. It makes no network call: package delivery's
+// webhook service runs the harvestr challenge before calling it.
+func (s *Store) CreateWebhook(ctx context.Context, workspaceID string, w *feedwire.Webhook) error {
+	if err := w.Validate(); err != nil {
+		return err
+	}
+	now := s.clock()
+	w.ID, w.WorkspaceID, w.CreatedAt, w.UpdatedAt = newObjectID(now), workspaceID, now, now
+	values, err := webhookValues(w)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (id, workspace_id, name, url, description, format,
+			status, status_reason, secret, previous_secret, previous_secret_expires_at, timeout_ms, headers,
+			retry_schedule, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			append(values, millis(w.CreatedAt), millis(w.UpdatedAt))...)
+		if err != nil {
+			return fmt.Errorf("insert webhook: %w", err)
+		}
+		return setTopics(ctx, tx, w)
+	})
+}
+
+// setTopics replaces the webhook's topic rows with its topics.
+func setTopics(ctx context.Context, tx *txn, w *feedwire.Webhook) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_topics WHERE webhook_id = ?`, w.ID); err != nil {
+		return fmt.Errorf("set topics: %w", err)
+	}
+	for _, t := range w.Topics {
+		_, err := tx.ExecContext(ctx, `INSERT INTO webhook_topics (webhook_id, workspace_id, topic) VALUES (?, ?, ?)`,
+			w.ID, w.WorkspaceID, t)
+		if err != nil {
+			return fmt.Errorf("set topics: %w", err)
+		}
+	}
+	return nil
+}
+
+// loadTopics fills in the topics of webhooks.
+func loadTopics(ctx context.Context, q querier, ws ...*feedwire.Webhook) error {
+	for _, w := range ws {
+		rows, err := q.QueryContext(ctx, `SELECT topic FROM webhook_topics WHERE webhook_id = ? ORDER BY rowid`, w.ID)
+		if err != nil {
+			return fmt.Errorf("load topics: %w", err)
+		}
+		w.Topics = []feedwire.EventType{}
+		for rows.Next() {
+			var t feedwire.EventType
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return fmt.Errorf("load topics: %w", err)
+			}
+			w.Topics = append(w.Topics, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("load topics: %w", err)
+		}
+	}
+	return nil
+}
+
+func getWebhook(ctx context.Context, q querier, workspaceID, id string) (*feedwire.Webhook, error) {
+	w, err := webhooks.get(ctx, q, workspaceID, id)
+	if err != nil {
+		return nil, err
+	}
+	return w, loadTopics(ctx, q, w)
+}
+
+// Webhook returns one webhook of the workspace.
+func (s *Store) Webhook(ctx context.Context, workspaceID, id string) (*feedwire.Webhook, error) {
+	return getWebhook(ctx, s.read, workspaceID, id)
+}
+
+// Webhooks returns one page of the workspace's webhooks, newest first.
+func (s *Store) Webhooks(ctx context.Context, workspaceID string, p feedwire.ListParams) (*feedwire.Page[feedwire.Webhook], error) {
+	page, err := webhooks.list(ctx, s.read, workspaceID, p, "")
+	if err != nil {
+		return nil, err
+	}
+	for i := range page.Items {
+		if err := loadTopics(ctx, s.read, &page.Items[i]); err != nil {
+			return nil, err
+		}
+	}
+	return page, nil
+}
+
+// UpdateWebhook applies a patch to a webhook. check, when not nil, sees the webhook as
+// it was and as it will be, and may refuse the change; the harvestr challenge runs
+// there. A webhook that stops being active holds its pending deliveries; one that becomes
+// active again makes them due at once.
+func (s *Store) UpdateWebhook(ctx context.Context, workspaceID, id string, p feedwire.WebhookPatch, check func(before, after *feedwire.Webhook) error) (*feedwire.Webhook, error) {
+	before, err := s.Webhook(ctx, workspaceID, id)
+	if err != nil {
+		return nil, err
+	}
+	after := *before
+	if err := p.Apply(&after); err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(before, &after); err != nil {
+			return nil, err
+		}
+	}
+	after.UpdatedAt = s.clock()
+	err = s.inTx(ctx, func(tx *txn) error {
+		current, err := webhooks.get(ctx, tx, workspaceID, id)
+		if err != nil {
+			return err
+		}
+		if !current.UpdatedAt.Equal(before.UpdatedAt) {
+			return feedwire.Conflict("webhook %s changed while this update was checked; try again", id)
+		}
+		if err := writeWebhook(ctx, tx, &after); err != nil {
+			return err
+		}
+		if err := setTopics(ctx, tx, &after); err != nil {
+			return err
+		}
+		return holdOrRelease(ctx, tx, before.Status, &after, after.UpdatedAt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &after, nil
+}
+
+// writeWebhook stores every column of w, health included.
+func writeWebhook(ctx context.Context, tx *txn, w *feedwire.Webhook) error {
+	values, err := webhookValues(w)
+	if err != nil {
+		return err
+	}
+	h := w.Health
+	var lastCode *int
+	var lastMessage *string
+	var lastAt *time.Time
+	if w.LastStatus != nil {
+		lastCode, lastMessage, lastAt = &w.LastStatus.Code, &w.LastStatus.Message, &w.LastStatus.At
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE webhooks SET id = ?, workspace_id = ?, name = ?, url = ?, description = ?,
+		format = ?, status = ?, status_reason = ?, secret = ?, previous_secret = ?, previous_secret_expires_at = ?,
+		timeout_ms = ?, headers = ?, retry_schedule = ?, last_status_code = ?, last_status_message = ?,
+		last_status_at = ?, last_response_ms = ?, avg_response_ms = ?, last_success_at = ?,
+		errors_since_last_success = ?, consecutive_failures = ?, failing_since = ?, updated_at = ?
+		WHERE id = ?`,
+		append(values, lastCode, lastMessage, nullMillis(lastAt), h.LastResponseTime.Milliseconds(),
+			h.AvgResponseTime.Milliseconds(), nullMillis(h.LastSuccessAt), h.ErrorsSinceLastSuccess,
+			h.ConsecutiveFailures, nullMillis(h.FailingSince), millis(w.UpdatedAt), w.ID)...)
+	if err != nil {
+		return fmt.Errorf("update webhook: %w", err)
+	}
+	return nil
+}
+
+// holdOrRelease keeps the queue in step with a webhook's status: the pending deliveries
+// of a webhook that stops being active are held (no due time, so claims never scan
+// them), and those of a webhook that becomes active are due at now.
+func holdOrRelease(ctx context.Context, tx *txn, before feedwire.WebhookStatus, w *feedwire.Webhook, now time.Time) error {
+	switch {
+	case before == feedwire.WebhookActive && w.Status != feedwire.WebhookActive:
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = NULL
+			WHERE webhook_id = ? AND status = 'pending' AND test = 0 AND lease IS NULL`, w.ID)
+		if err != nil {
+			return fmt.Errorf("hold deliveries: %w", err)
+		}
+	case before != feedwire.WebhookActive && w.Status == feedwire.WebhookActive:
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?
+			WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at IS NULL`, millis(now), w.ID)
+		if err != nil {
+			return fmt.Errorf("release deliveries: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		tx.deliveries += int(n)
+	}
+	return nil
+}
+
+// DeleteWebhook removes a webhook with its deliveries, their attempts and its jobs.
+func (s *Store) DeleteWebhook(ctx context.Context, workspaceID, id string) error {
+	return s.inTx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+		if err != nil {
+			return fmt.Errorf("delete webhook: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return feedwire.NotFound("no webhook with id %q", id)
+		}
+		return nil
+	})
+}
+
+// RotateWebhookSecret replaces the webhook's secret with newSecret; the old one stays
+// valid for grace (not at all when grace is 0).
+func (s *Store) RotateWebhookSecret(ctx context.Context, workspaceID, id string, grace time.Duration, newSecret string) (*feedwire.Webhook, error) {
+	if err := feedwire.CheckSecret(newSecret); err != nil {
+		return nil, feedwire.Invalid("secret", err.Error())
+	}
+	if grace < 0 || grace > feedwire.MaxSecretGracePeriod {
+		return nil, feedwire.Invalid("gracePeriod", "must be from 0s to 168h")
+	}
+	var w *feedwire.Webhook
+	err := s.inTx(ctx, func(tx *txn) error {
+		var err error
+		if w, err = getWebhook(ctx, tx, workspaceID, id); err != nil {
+			return err
+		}
+		now := s.clock()
+		w.PreviousSecret, w.PreviousSecretExpiresAt = nil, nil
+		if grace > 0 {
+			previous, expires := w.Secret, now.Add(grace)
+			w.PreviousSecret, w.PreviousSecretExpiresAt = &previous, &expires
+		}
+		w.Secret, w.UpdatedAt = newSecret, now
+		return writeWebhook(ctx, tx, w)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// newObjectID returns 24 hexadecimal characters, the shape of Featurebase's ids
+// (MongoDB ObjectIds): the creation time in seconds, then random bytes, so ids sort by
+// creation time.
+func newObjectID(now time.Time) string {
+	b := make([]byte, 12)
+	rand.Read(b[4:])
+	binary.BigEndian.PutUint32(b, uint32(now.Unix()))
+	return hex.EncodeToString(b)
+}

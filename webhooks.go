@@ -1,0 +1,326 @@
+package feedwire
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// WebhookStatus says whether a webhook receives deliveries.
+type WebhookStatus string
+
+// The webhook statuses. Only feedwire suspends a webhook; people pause and reactivate.
+const (
+	WebhookActive    WebhookStatus = "active"
+	WebhookPaused    WebhookStatus = "paused"
+	WebhookSuspended WebhookStatus = "suspended"
+)
+
+// DefaultRetrySchedule is how long feedwire waits after each failed attempt before the
+// next one: ten attempts over about three and a half days. Delays from this default
+// schedule get ±10% jitter, so that an endpoint that comes back is not hit by every
+// waiting delivery at once; a schedule a webhook sets is kept to exactly.
+var DefaultRetrySchedule = []time.Duration{
+	5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour,
+	10 * time.Hour, 14 * time.Hour, 20 * time.Hour, 24 * time.Hour,
+}
+
+// Limits of a webhook's request configuration.
+const (
+	DefaultWebhookTimeout = 5 * time.Second
+	MinWebhookTimeout     = time.Second
+	MaxWebhookTimeout     = 30 * time.Second
+	MaxWebhookHeaders     = 10
+	MaxRetryDelay         = 7 * 24 * time.Hour
+	MaxRetryScheduleLen   = 20
+	MaxSecretGracePeriod  = 7 * 24 * time.Hour
+)
+
+// Webhook is an endpoint that receives the events of some types, in one wire format.
+type Webhook struct {
+	ID          string
+	WorkspaceID string
+	Name        string
+	URL         string
+	Description *string
+	Format      Format
+	Topics      []EventType
+	Status      WebhookStatus
+	// StatusReason says why feedwire suspended the webhook.
+	StatusReason *string
+	// Secret signs every delivery: "whsec_" and the base64 of random bytes, as Standard
+	// Webhooks defines it. The vendor signatures use the whole string as their key.
+	Secret string
+	// PreviousSecret, until PreviousSecretExpiresAt, also signs the Standard Webhooks
+	// signature, so receivers can move to a rotated secret without failing deliveries.
+	PreviousSecret          *string
+	PreviousSecretExpiresAt *time.Time
+	Timeout                 time.Duration
+	Headers                 map[string]string
+	// RetrySchedule overrides DefaultRetrySchedule when not nil.
+	RetrySchedule []time.Duration
+	LastStatus    *WebhookLastStatus
+	Health        WebhookHealth
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// WebhookLastStatus is the outcome of the webhook's latest attempt.
+type WebhookLastStatus struct {
+	Code    int // the HTTP status, 0 when there was no response
+	Message string
+	At      time.Time
+}
+
+// WebhookHealth summarises how the webhook's endpoint has been answering.
+type WebhookHealth struct {
+	LastResponseTime       time.Duration
+	AvgResponseTime        time.Duration
+	LastSuccessAt          *time.Time
+	ErrorsSinceLastSuccess int
+	ConsecutiveFailures    int
+	// FailingSince is the first failure since the last success; a webhook that fails
+	// for long enough from then is suspended.
+	FailingSince *time.Time
+}
+
+// Schedule returns the delays between the webhook's attempts.
+func (w *Webhook) Schedule() []time.Duration {
+	if w.RetrySchedule != nil {
+		return w.RetrySchedule
+	}
+	return DefaultRetrySchedule
+}
+
+// Secrets returns the secrets that sign a delivery at time now: the current one, then
+// the previous one while its grace period lasts.
+func (w *Webhook) Secrets(now time.Time) []string {
+	secrets := []string{w.Secret}
+	if w.PreviousSecret != nil && w.PreviousSecretExpiresAt != nil && now.Before(*w.PreviousSecretExpiresAt) {
+		secrets = append(secrets, *w.PreviousSecret)
+	}
+	return secrets
+}
+
+// WebhookInput is what creating a webhook takes.
+type WebhookInput struct {
+	Name          string
+	URL           string
+	Description   *string
+	Format        Format
+	Topics        []EventType
+	Secret        *string // generated when nil
+	Timeout       time.Duration
+	Headers       map[string]string
+	RetrySchedule []time.Duration
+}
+
+// Webhook returns the webhook the input describes, active and not yet stored. Its
+// secret is the input's or, when there is none, newSecret's.
+func (in WebhookInput) Webhook(newSecret func() string) Webhook {
+	w := Webhook{
+		Name: in.Name, URL: in.URL, Description: in.Description, Format: in.Format,
+		Topics: in.Topics, Status: WebhookActive, Timeout: in.Timeout, Headers: in.Headers,
+		RetrySchedule: in.RetrySchedule,
+	}
+	if in.Secret != nil {
+		w.Secret = *in.Secret
+	} else {
+		w.Secret = newSecret()
+	}
+	if w.Timeout == 0 {
+		w.Timeout = DefaultWebhookTimeout
+	}
+	if w.Headers == nil {
+		w.Headers = map[string]string{}
+	}
+	return w
+}
+
+// WebhookPatch is a partial update of a webhook. Status may be set to active (which
+// also resets the webhook's health) or paused.
+type WebhookPatch struct {
+	Name          Field[string]
+	URL           Field[string]
+	Description   Field[string]
+	Topics        Field[[]EventType]
+	Status        Field[WebhookStatus]
+	Timeout       Field[time.Duration]
+	Headers       Field[map[string]string]
+	RetrySchedule Field[[]time.Duration]
+}
+
+// Apply applies the patch to w and validates the result.
+func (p WebhookPatch) Apply(w *Webhook) error {
+	var problems Problems
+	before := w.Status
+	applyRequired(p.Name, &w.Name, "name", &problems)
+	applyRequired(p.URL, &w.URL, "url", &problems)
+	applyOptional(p.Description, &w.Description)
+	applyRequired(p.Topics, &w.Topics, "topics", &problems)
+	applyRequired(p.Status, &w.Status, "status", &problems)
+	if p.Timeout.Set {
+		w.Timeout = DefaultWebhookTimeout
+		if !p.Timeout.Null {
+			w.Timeout = p.Timeout.Value
+		}
+	}
+	if p.Headers.Set {
+		w.Headers = map[string]string{}
+		if !p.Headers.Null {
+			w.Headers = p.Headers.Value
+		}
+	}
+	if p.RetrySchedule.Set {
+		w.RetrySchedule = nil // null restores the default
+		if !p.RetrySchedule.Null {
+			w.RetrySchedule = p.RetrySchedule.Value
+		}
+	}
+	if p.Status.Set && !p.Status.Null {
+		switch {
+		case w.Status == WebhookSuspended && before != WebhookSuspended:
+			problems.Add("status", "only feedwire suspends a webhook; set active or paused")
+		case w.Status == WebhookActive && before != WebhookActive:
+			// Reactivating starts the endpoint's record afresh.
+			w.Health, w.StatusReason = WebhookHealth{}, nil
+		}
+	}
+	if err := problems.Err(); err != nil {
+		return err
+	}
+	return w.Validate()
+}
+
+// Validate reports every field of w that is not valid.
+func (w *Webhook) Validate() error {
+	var p Problems
+	checkText(&p, "name", w.Name, 100)
+	checkURL(&p, "url", w.URL)
+	checkOptionalText(&p, "description", w.Description, 500)
+	catalog := EventTypesOf(w.Format)
+	if catalog == nil {
+		p.Add("format", "must be harvestr or featurebase")
+	}
+	checkTopics(&p, w.Topics, catalog, w.Format)
+	if !slices.Contains([]WebhookStatus{WebhookActive, WebhookPaused, WebhookSuspended}, w.Status) {
+		p.Add("status", "must be active or paused")
+	}
+	if err := CheckSecret(w.Secret); err != nil {
+		p.Add("secret", err.Error())
+	}
+	if w.Timeout < MinWebhookTimeout || w.Timeout > MaxWebhookTimeout {
+		p.Add("requestConfig.timeoutMs", fmt.Sprintf("must be from %d to %d", MinWebhookTimeout.Milliseconds(), MaxWebhookTimeout.Milliseconds()))
+	}
+	checkHeaders(&p, w.Headers)
+	checkSchedule(&p, w.RetrySchedule)
+	return p.Err()
+}
+
+func checkTopics(p *Problems, topics []EventType, catalog []EventType, f Format) {
+	if len(topics) == 0 {
+		p.Add("topics", "must name at least one event type")
+		return
+	}
+	for i, t := range topics {
+		switch {
+		case catalog != nil && !slices.Contains(catalog, t):
+			p.Add(fmt.Sprintf("topics[%d]", i), fmt.Sprintf("%q is not a %s event type; GET /v1/event-types lists them", t, f))
+		case slices.Contains(topics[:i], t):
+			p.Add(fmt.Sprintf("topics[%d]", i), fmt.Sprintf("%q is listed twice", t))
+		}
+	}
+}
+
+// reservedHeaders are the request headers a webhook's custom headers may not set:
+// feedwire's own signature and content headers, and those net/http manages.
+var reservedHeaders = []string{
+	"Content-Type", "Content-Length", "Content-Encoding", "Transfer-Encoding", "Host", "Connection",
+	"User-Agent", "X-Harvestr-Webhook-Id", "X-Harvestr-Webhook-Signature", "X-Harvestr-Signature",
+	"X-Webhook-Signature", "X-Webhook-Timestamp", "Webhook-Id", "Webhook-Timestamp", "Webhook-Signature",
+}
+
+func checkHeaders(p *Problems, headers map[string]string) {
+	if len(headers) > MaxWebhookHeaders {
+		p.Add("requestConfig.headers", fmt.Sprintf("must hold at most %d headers", MaxWebhookHeaders))
+	}
+	for name, value := range headers {
+		field := "requestConfig.headers." + name
+		switch {
+		case !validHeaderName(name):
+			p.Add(field, "is not a valid header name")
+		case slices.Contains(reservedHeaders, http.CanonicalHeaderKey(name)):
+			p.Add(field, "is set by feedwire and cannot be overridden")
+		case strings.ContainsAny(value, "\r\n\x00") || len(value) > 4096:
+			p.Add(field, "must be one line of at most 4096 bytes")
+		}
+	}
+}
+
+// validHeaderName reports whether name is an HTTP token.
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if r > 127 || !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+func checkSchedule(p *Problems, schedule []time.Duration) {
+	if schedule == nil {
+		return
+	}
+	if len(schedule) > MaxRetryScheduleLen {
+		p.Add("retrySchedule", fmt.Sprintf("must hold at most %d delays", MaxRetryScheduleLen))
+	}
+	for i, d := range schedule {
+		if d < time.Second || d > MaxRetryDelay {
+			p.Add(fmt.Sprintf("retrySchedule[%d]", i), "must be from 1s to 168h")
+		}
+	}
+}
+
+// SecretPrefix starts every webhook secret.
+const SecretPrefix = "whsec_"
+
+// CheckSecret reports whether s is a webhook secret as Standard Webhooks defines one:
+// "whsec_" and the base64 of 24 to 64 bytes.
+func CheckSecret(s string) error {
+	key, ok := strings.CutPrefix(s, SecretPrefix)
+	if !ok {
+		return fmt.Errorf("must start with %s", SecretPrefix)
+	}
+	b, err := base64.StdEncoding.DecodeString(key)
+	if err != nil || len(b) < 24 || len(b) > 64 {
+		return fmt.Errorf("must be %s and the base64 of 24 to 64 random bytes", SecretPrefix)
+	}
+	return nil
+}
+
+// WebhookService manages webhooks.
+type WebhookService interface {
+	// CreateWebhook registers a webhook. A harvestr webhook's endpoint must first
+	// answer the challenge handshake.
+	CreateWebhook(ctx context.Context, workspaceID string, in WebhookInput) (*Webhook, error)
+	Webhook(ctx context.Context, workspaceID, id string) (*Webhook, error)
+	Webhooks(ctx context.Context, workspaceID string, p ListParams) (*Page[Webhook], error)
+	// UpdateWebhook applies a patch; a harvestr webhook's new URL must first answer the
+	// challenge handshake.
+	UpdateWebhook(ctx context.Context, workspaceID, id string, p WebhookPatch) (*Webhook, error)
+	// DeleteWebhook removes a webhook with its deliveries.
+	DeleteWebhook(ctx context.Context, workspaceID, id string) error
+	// RotateWebhookSecret replaces the secret; the old one keeps signing the Standard
+	// Webhooks signature for grace. newSecret is generated when nil.
+	RotateWebhookSecret(ctx context.Context, workspaceID, id string, grace time.Duration, newSecret *string) (*Webhook, error)
+	// TestWebhook queues a delivery of an example event of that type (the webhook's
+	// first topic when empty) to the webhook, whatever its status, and returns it.
+	TestWebhook(ctx context.Context, workspaceID, id string, eventType EventType) (*Delivery, error)
+}
