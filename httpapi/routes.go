@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -112,10 +113,11 @@ func accepted(o huma.Operation) huma.Operation {
 	return o
 }
 
-// op describes an operation. Creates answer 201.
+// op describes an operation. A POST to a collection creates, and answers 201; a POST
+// to an action of one resource ("/v1/deliveries/{id}/retry") answers 200.
 func op(id, method, path, summary, tag string) huma.Operation {
 	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{tag}}
-	if method == http.MethodPost {
+	if method == http.MethodPost && !strings.Contains(path, "{id}") {
 		o.DefaultStatus = http.StatusCreated
 	}
 	return o

@@ -44,7 +44,8 @@ type testServer struct {
 	dsn string
 }
 
-func startServer(t *testing.T) *testServer {
+// startServer runs feedwire serve with extra flags.
+func startServer(t *testing.T, flags ...string) *testServer {
 	t.Helper()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "feedwire.db")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -52,7 +53,8 @@ func startServer(t *testing.T) *testServer {
 	stderr := &addrWatcher{found: found}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--database", dsn}, noEnv, io.Discard, stderr)
+		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--database", dsn}, flags...)
+		done <- run(ctx, args, noEnv, io.Discard, stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()

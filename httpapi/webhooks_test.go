@@ -1,0 +1,129 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// receiver answers 200 to everything, the harvestr challenge included.
+func receiver(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestWebhookValidation(t *testing.T) {
+	a := setup(t)
+	url := receiver(t).URL
+	tests := []struct {
+		name, body string
+		locations  []string
+	}{
+		{"topic of the other format", `{"name":"x","url":"` + url + `","format":"harvestr","topics":["post.created"]}`, []string{"body.topics[0]"}},
+		{"unknown topic", `{"name":"x","url":"` + url + `","format":"featurebase","topics":["post.created","post.exploded"]}`, []string{"body.topics[1]"}},
+		{"no topics", `{"name":"x","url":"` + url + `","format":"featurebase","topics":[]}`, []string{"body.topics"}},
+		{"bad format", `{"name":"x","url":"` + url + `","format":"zapier","topics":["post.created"]}`, []string{"body.format"}},
+		{"timeout bounds", `{"name":"x","url":"` + url + `","format":"featurebase","topics":["post.created"],"requestConfig":{"timeoutMs":999}}`, []string{"body.requestConfig.timeoutMs"}},
+		{"reserved header", `{"name":"x","url":"` + url + `","format":"featurebase","topics":["post.created"],"requestConfig":{"headers":{"X-Webhook-Signature":"forged"}}}`, []string{"body.requestConfig.headers.X-Webhook-Signature"}},
+		{"bad secret", `{"name":"x","url":"` + url + `","format":"featurebase","topics":["post.created"],"secret":"hunter2"}`, []string{"body.secret"}},
+		{"bad schedule", `{"name":"x","url":"` + url + `","format":"featurebase","topics":["post.created"],"retrySchedule":["5s","soon"]}`, []string{"body.retrySchedule[1]"}},
+		{"not http", `{"name":"x","url":"ftp://example.com","format":"featurebase","topics":["post.created"]}`, []string{"body.url"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, problem := a.do("POST", "/v1/webhooks", tt.body)
+			if status != 422 {
+				t.Fatalf("got %d %v, want 422", status, problem)
+			}
+			for _, loc := range tt.locations {
+				if !strings.Contains(problemText(problem), `"location":"`+loc+`"`) {
+					t.Errorf("problem %v does not name %s", problemText(problem), loc)
+				}
+			}
+		})
+	}
+	if list := a.must(200, "GET", "/v1/webhooks", ""); len(list["data"].([]any)) != 0 {
+		t.Errorf("invalid requests stored webhooks: %v", list["data"])
+	}
+}
+
+func TestWebhookLifecycle(t *testing.T) {
+	a := setup(t)
+	url := receiver(t).URL
+	w := a.must(201, "POST", "/v1/webhooks", `{"name":"CRM","url":"`+url+`","format":"harvestr","topics":["MESSAGE_CREATED"],
+		"requestConfig":{"timeoutMs":2000,"headers":{"X-Team":"support"}},"retrySchedule":["5s","5m","30m"]}`)
+	id := w["id"].(string)
+	if w["object"] != "webhook" || w["status"] != "active" || !strings.HasPrefix(w["secret"].(string), "whsec_") || len(id) != 24 {
+		t.Fatalf("created %v", w)
+	}
+	if got := strings.Join(toStrings(w["retrySchedule"]), ","); got != "5s,5m,30m" {
+		t.Errorf("retrySchedule %s", got)
+	}
+	if rc := w["requestConfig"].(map[string]any); rc["timeoutMs"] != 2000.0 {
+		t.Errorf("requestConfig %v", rc)
+	}
+
+	paused := a.must(200, "PATCH", "/v1/webhooks/"+id, `{"status":"paused","retrySchedule":null,"requestConfig":{"timeoutMs":null}}`)
+	if paused["status"] != "paused" || len(paused["retrySchedule"].([]any)) != 9 || paused["requestConfig"].(map[string]any)["timeoutMs"] != 5000.0 {
+		t.Errorf("after patch: %v", paused)
+	}
+	if status, _ := a.do("PATCH", "/v1/webhooks/"+id, `{"status":"suspended"}`); status != 422 {
+		t.Errorf("setting suspended by hand: got %d, want 422", status)
+	}
+
+	rotated := a.must(200, "POST", "/v1/webhooks/"+id+"/secret", `{"gracePeriod":"24h"}`)
+	if rotated["secret"] == w["secret"] || rotated["previousSecretExpiresAt"] == nil {
+		t.Errorf("after rotation: %v", rotated)
+	}
+	if status, _ := a.do("POST", "/v1/webhooks/"+id+"/secret", `{"gracePeriod":"30d"}`); status != 422 {
+		t.Errorf("grace period 30d: got %d, want 422", status)
+	}
+
+	test := a.must(202, "POST", "/v1/webhooks/"+id+"/test", "")
+	if test["object"] != "delivery" || test["test"] != true || test["eventType"] != "MESSAGE_CREATED" {
+		t.Errorf("test delivery %v", test)
+	}
+	if got := a.must(200, "GET", "/v1/deliveries/"+test["id"].(string), ""); got["status"] != "pending" {
+		t.Errorf("test delivery %v", got)
+	}
+
+	job := a.must(202, "POST", "/v1/webhooks/"+id+"/replay", `{"since":"`+time.Now().Add(-time.Hour).Format(time.RFC3339)+`"}`)
+	if job["object"] != "job" || job["kind"] != "replay" {
+		t.Errorf("replay job %v", job)
+	}
+	if got := a.must(200, "GET", "/v1/jobs/"+job["id"].(string), ""); got["id"] != job["id"] {
+		t.Errorf("job %v", got)
+	}
+
+	deleted := a.must(200, "DELETE", "/v1/webhooks/"+id, "")
+	if deleted["deleted"] != true || deleted["id"] != id {
+		t.Errorf("delete answered %v", deleted)
+	}
+	a.must(404, "GET", "/v1/webhooks/"+id, "")
+	a.must(404, "GET", "/v1/deliveries/"+test["id"].(string), "")
+}
+
+func TestDeliveriesQuery(t *testing.T) {
+	a := setup(t)
+	for _, q := range []string{"status=lost", "since=yesterday", "cursor=%21"} {
+		if status, _ := a.do("GET", "/v1/deliveries?"+q, ""); status != 422 {
+			t.Errorf("%s: got %d, want 422", q, status)
+		}
+	}
+	a.must(404, "POST", "/v1/deliveries/nope/retry", "")
+	if list := a.must(200, "GET", "/v1/deliveries?status=failed", ""); list["object"] != "list" {
+		t.Errorf("list %v", list)
+	}
+}
+
+func toStrings(v any) []string {
+	var out []string
+	for _, s := range v.([]any) {
+		out = append(out, s.(string))
+	}
+	return out
+}
