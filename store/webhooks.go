@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/feedwire/feedwire"
@@ -94,8 +95,8 @@ func decodeSchedule(s string) ([]time.Duration, error) {
 	return schedule, nil
 }
 
-// webhookValues returns the values of every stored column of w but the health ones, in
-// webhookColumns' order.
+// webhookValues returns the values of the columns of w that an update may change, but
+// the health ones, from name to retry_schedule.
 func webhookValues(w *feedwire.Webhook) ([]any, error) {
 	headers, err := json.Marshal(w.Headers)
 	if err != nil {
@@ -105,7 +106,7 @@ func webhookValues(w *feedwire.Webhook) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{w.ID, w.WorkspaceID, w.Name, w.URL, w.Description, w.Format, w.Status, w.StatusReason,
+	return []any{w.Name, w.URL, w.Description, w.Format, w.Status, w.StatusReason,
 		w.Secret, w.PreviousSecret, nullMillis(w.PreviousSecretExpiresAt), w.Timeout.Milliseconds(),
 		string(headers), schedule}, nil
 }
@@ -126,7 +127,7 @@ func (s *Store) CreateWebhook(ctx context.Context, workspaceID string, w *feedwi
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (id, workspace_id, name, url, description, format,
 			status, status_reason, secret, previous_secret, previous_secret_expires_at, timeout_ms, headers,
 			retry_schedule, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			append(values, millis(w.CreatedAt), millis(w.UpdatedAt))...)
+			slices.Concat([]any{w.ID, w.WorkspaceID}, values, []any{millis(w.CreatedAt), millis(w.UpdatedAt)})...)
 		if err != nil {
 			return fmt.Errorf("insert webhook: %w", err)
 		}
@@ -254,7 +255,9 @@ func writeWebhook(ctx context.Context, tx *txn, w *feedwire.Webhook) error {
 	if w.LastStatus != nil {
 		lastCode, lastMessage, lastAt = &w.LastStatus.Code, &w.LastStatus.Message, &w.LastStatus.At
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE webhooks SET id = ?, workspace_id = ?, name = ?, url = ?, description = ?,
+	// The keys are not set: setting a parent key, even to itself, makes SQLite visit
+	// every delivery of the webhook for its foreign key.
+	_, err = tx.ExecContext(ctx, `UPDATE webhooks SET name = ?, url = ?, description = ?,
 		format = ?, status = ?, status_reason = ?, secret = ?, previous_secret = ?, previous_secret_expires_at = ?,
 		timeout_ms = ?, headers = ?, retry_schedule = ?, last_status_code = ?, last_status_message = ?,
 		last_status_at = ?, last_response_ms = ?, avg_response_ms = ?, last_success_at = ?,

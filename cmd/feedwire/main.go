@@ -3,6 +3,7 @@
 //	feedwire serve              run the API on an embedded SQLite database
 //	feedwire migrate            apply database migrations
 //	feedwire keys create        print a new API key
+//	feedwire bench              measure delivery against this machine's HTTP ceiling
 package main
 
 import (
@@ -59,6 +60,7 @@ func commands() []command {
 		{"serve", "run the API, on embedded SQLite unless --database says otherwise", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"keys", "manage API keys: keys create", runKeys},
+		{"bench", "measure delivery on this machine against its own HTTP ceiling", runBench},
 	}
 }
 

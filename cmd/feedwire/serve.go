@@ -99,49 +99,72 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	st, err := newStack(ctx, c, logger)
+	if err != nil {
+		return err
+	}
+	defer st.store.Close()
+	return serve(ctx, c, logger, st.handler, st.dispatcher.Run, st.jobs.Run, st.sweeper.Run)
+}
 
+// stack is everything serve runs, built once here so that bench measures the same thing.
+type stack struct {
+	store      *store.Store
+	handler    http.Handler
+	dispatcher *delivery.Dispatcher
+	jobs       *delivery.Jobs
+	sweeper    *delivery.Sweeper
+}
+
+// newStack opens and migrates the database and builds the API and the workers on it.
+// The caller closes st.store.
+func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack, err error) {
+	st := &stack{}
 	// The store wakes the dispatcher after each commit that queued deliveries; both are
-	// built below, so the hook reaches them through these variables.
-	var dispatcher *delivery.Dispatcher
+	// built below, so the hook reaches them through st and m.
 	var m *metrics.Metrics
-	s, err := store.Open(ctx, c.Database, store.Options{AfterCommit: func(events []feedwire.EventType, deliveries int) {
+	st.store, err = store.Open(ctx, c.Database, store.Options{AfterCommit: func(events []feedwire.EventType, deliveries int) {
 		m.Committed(events)
 		if deliveries > 0 {
-			dispatcher.Wake()
+			st.dispatcher.Wake()
 		}
 	}})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		return err
+	defer func() {
+		if err != nil {
+			st.store.Close()
+		}
+	}()
+	if err := st.store.Migrate(ctx); err != nil {
+		return nil, err
 	}
 	registry := prometheus.NewRegistry()
-	if m, err = metrics.New(registry, s.QueueDepth); err != nil {
-		return err
+	if m, err = metrics.New(registry, st.store.QueueDepth); err != nil {
+		return nil, err
 	}
 	client := delivery.NewClient(c.AllowPrivateNetworks, c.Workers)
-	dispatcher = delivery.NewDispatcher(s, client, logger, delivery.Config{
+	st.dispatcher = delivery.NewDispatcher(st.store, client, logger, delivery.Config{
 		Workers: c.Workers, SuspendAfter: suspendAfter(c.SuspendAfter), Recorded: m.Attempted,
 	})
-	jobs := delivery.NewJobs(s, logger)
-	sweeper := delivery.NewSweeper(s, logger, time.Now, c.Retention, c.SuspendAfter, time.Hour)
+	st.jobs = delivery.NewJobs(st.store, logger)
+	st.sweeper = delivery.NewSweeper(st.store, logger, time.Now, c.Retention, c.SuspendAfter, time.Hour)
 
 	catalog, err := wire.Catalog()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	s := st.store
 	svc := httpapi.Services{
 		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s, Components: s, Feedback: s,
-		Events: s, Webhooks: delivery.NewWebhookService(s, client), Deliveries: s, Jobs: jobs,
+		Events: s, Webhooks: delivery.NewWebhookService(s, client), Deliveries: s, Jobs: st.jobs,
 		Metrics: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ping: s.Ping,
 	}
-	handler, err := httpapi.NewServer(logger, svc, catalog)
-	if err != nil {
-		return err
+	if st.handler, err = httpapi.NewServer(logger, svc, catalog); err != nil {
+		return nil, err
 	}
-	return serve(ctx, c, logger, handler, dispatcher.Run, jobs.Run, sweeper.Run)
+	return st, nil
 }
 
 // suspendAfter turns the flag's "0 never suspends" into the dispatcher's negative.
