@@ -18,13 +18,17 @@ import (
 	"github.com/feedwire/feedwire/store"
 )
 
-// clock is a test clock that moves only when told to.
+// clock is a test clock that moves only when told to, or the real clock when real.
 type clock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu   sync.Mutex
+	now  time.Time
+	real bool
 }
 
 func (c *clock) Now() time.Time {
+	if c.real {
+		return time.Now()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
@@ -107,12 +111,13 @@ type fixture struct {
 type options struct {
 	allowPrivate bool
 	suspendAfter time.Duration
+	realClock    bool // for the few tests that need the dispatcher's own timing
 }
 
 func setup(t *testing.T, opts options) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	c := &clock{now: time.Date(2025, 1, 15, 10, 30, 0, 0, time.UTC)}
+	c := &clock{now: time.Date(2025, 1, 15, 10, 30, 0, 0, time.UTC), real: opts.realClock}
 	var dispatcher *delivery.Dispatcher
 	s, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "test.db"), store.Options{
 		Now: c.Now,

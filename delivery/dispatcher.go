@@ -203,11 +203,20 @@ func (d *Dispatcher) commit(batch []feedwire.AttemptResult) {
 			"attempts", len(batch), "error", err)
 		return
 	}
+	retries := false
 	for _, r := range batch {
-		if r.Attempt.Outcome == feedwire.OutcomeSuspended {
+		switch r.Attempt.Outcome {
+		case feedwire.OutcomeRetry:
+			retries = true
+		case feedwire.OutcomeSuspended:
 			d.logger.Warn("webhook suspended", "webhook", r.Attempt.WebhookID, "status", r.Attempt.ResponseStatus,
 				"error", r.Attempt.ErrorMessage)
 		}
+	}
+	if retries {
+		// The dispatcher may be asleep until these deliveries' leases would have ended;
+		// their retries are likely sooner.
+		d.Wake()
 	}
 	if d.config.Recorded != nil {
 		d.config.Recorded(slices.Clone(batch))

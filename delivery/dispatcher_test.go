@@ -163,6 +163,33 @@ func TestRetrySchedule(t *testing.T) {
 	}
 }
 
+// TestRetryOnItsOwn runs on the real clock and wakes the dispatcher only by commits, as
+// serve does: a retry must come when it is due, not at the next poll.
+func TestRetryOnItsOwn(t *testing.T) {
+	f := setup(t, options{allowPrivate: true, realClock: true})
+	r := newReceiver(t, f.clock, func(n int, w http.ResponseWriter) {
+		if n <= 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	const gap = time.Second // the shortest schedule a webhook may have
+	f.webhook(t, feedwire.FormatHarvestr, r.URL, gap, gap)
+	f.message(t)
+	first, second, third := r.next(t), r.next(t), r.next(t)
+	if d := second.at.Sub(first.at); d < gap {
+		t.Errorf("the second attempt came %v after the first, before its schedule of %v", d, gap)
+	}
+	if d := third.at.Sub(second.at); d < gap {
+		t.Errorf("the third attempt came %v after the second, before its schedule of %v", d, gap)
+	}
+	for range 3 {
+		f.attempt(t)
+	}
+	if d := f.delivery(t, decodeID(t, third.body)); d.Status != feedwire.DeliverySucceeded || d.Attempts != 3 {
+		t.Errorf("delivery %+v, want succeeded after 3 attempts", d)
+	}
+}
+
 // TestGivesUp runs out of schedule: after the last retry the delivery has failed.
 func TestGivesUp(t *testing.T) {
 	f := setup(t, options{allowPrivate: true})
