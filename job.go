@@ -10,7 +10,9 @@ type JobKind string
 
 // The job kinds.
 const (
-	// JobRecover makes the webhook's failed deliveries of a time range due again.
+	// JobRecover brings the webhook what it missed of a time range: its failed
+	// deliveries are due again, and the events it has no delivery of since it existed
+	// (those of a pause or a suspension) get one.
 	JobRecover JobKind = "recover"
 	// JobReplay queues a new delivery to the webhook of every event of a time range
 	// that it subscribes to, including events from before it existed or while it was

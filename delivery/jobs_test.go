@@ -100,7 +100,7 @@ func TestRecover(t *testing.T) {
 	failing = false
 	job, err := f.jobs.StartJob(ctx, f.workspace, w.ID, feedwire.JobRecover, start, nil)
 	if err != nil || job.Total != 1 {
-		t.Fatalf("recover: %+v, %v; want 1 delivery to recover", job, err)
+		t.Fatalf("recover: %+v, %v; want 1 event to recover", job, err)
 	}
 	f.waitJob(t, job.ID)
 	if again := r.next(t); decodeID(t, again.body) != id {
@@ -108,6 +108,75 @@ func TestRecover(t *testing.T) {
 	}
 	if a := f.attempt(t).Attempt; a.Number != 3 || a.Outcome != feedwire.OutcomeDelivered {
 		t.Errorf("attempt %d %s, want the third, delivered", a.Number, a.Outcome)
+	}
+}
+
+// TestRecoverBringsWhatAPauseMissed recovers a range with an event from before the
+// webhook existed, one delivered, one missed while paused and one whose delivery
+// failed: only the last two are sent.
+func TestRecoverBringsWhatAPauseMissed(t *testing.T) {
+	f := setup(t, options{allowPrivate: true})
+	ctx := context.Background()
+	start := f.clock.Now()
+	f.message(t) // before the webhook: a recover leaves it to replay
+	f.clock.Advance(time.Second)
+	failing := false
+	r := newReceiver(t, f.clock, func(_ int, w http.ResponseWriter) {
+		if failing {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	})
+	w := f.webhook(t, feedwire.FormatHarvestr, r.URL, time.Second)
+	f.message(t) // delivered
+	r.next(t)
+	f.attempt(t)
+	setStatus := func(s feedwire.WebhookStatus) {
+		t.Helper()
+		if _, err := f.webhooks.UpdateWebhook(ctx, f.workspace, w.ID, feedwire.WebhookPatch{Status: feedwire.Set(s)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setStatus(feedwire.WebhookPaused)
+	missed := f.message(t)
+	setStatus(feedwire.WebhookActive)
+	failing = true
+	failed := f.message(t)
+	r.next(t)
+	f.attempt(t)
+	f.advance(time.Second)
+	r.next(t)
+	f.attempt(t)
+
+	failing = false
+	job, err := f.jobs.StartJob(ctx, f.workspace, w.ID, feedwire.JobRecover, start, nil)
+	if err != nil || job.Total != 2 {
+		t.Fatalf("recover: %+v, %v; want 2 events to recover", job, err)
+	}
+	if done := f.waitJob(t, job.ID); done.Status != feedwire.JobSucceeded || done.Processed != 2 {
+		t.Fatalf("job %+v, want succeeded with 2 processed", done)
+	}
+	got := map[string]bool{}
+	for range 2 {
+		body := string(r.next(t).body)
+		got[missed.ID] = got[missed.ID] || strings.Contains(body, missed.ID)
+		got[failed.ID] = got[failed.ID] || strings.Contains(body, failed.ID)
+	}
+	if !got[missed.ID] || !got[failed.ID] {
+		t.Errorf("recover delivered %v, want the missed and the failed message", got)
+	}
+	for range 2 {
+		if a := f.attempt(t).Attempt; a.Outcome != feedwire.OutcomeDelivered {
+			t.Errorf("recovered attempt %d: %s, want delivered", a.Number, a.Outcome)
+		}
+	}
+	select {
+	case extra := <-r.got:
+		t.Errorf("recover sent more than it should: %s", extra.body)
+	default:
+	}
+	// A second recover finds nothing left.
+	if again, err := f.jobs.StartJob(ctx, f.workspace, w.ID, feedwire.JobRecover, start, nil); err != nil || again.Total != 0 {
+		t.Errorf("second recover: %+v, %v; want nothing to recover", again, err)
 	}
 }
 

@@ -17,7 +17,7 @@ type jobBody struct {
 	Since      webhook.Time  `json:"since"`
 	Until      *webhook.Time `json:"until"`
 	Status     string        `json:"status" enum:"queued,running,succeeded,failed"`
-	Total      int           `json:"total" doc:"Deliveries to recover, or events to replay"`
+	Total      int           `json:"total" doc:"Events to recover or to replay"`
 	Processed  int           `json:"processed"`
 	Error      *string       `json:"error"`
 	CreatedAt  webhook.Time  `json:"createdAt"`

@@ -85,7 +85,7 @@ func addRoutes(mux *http.ServeMux, api huma.API, s *server, svc Services, catalo
 		rotateSecret(svc.Webhooks))
 	register(api, s, accepted(op("test-webhook", http.MethodPost, "/v1/webhooks/{id}/test", "Send an example event", "Webhooks")),
 		testWebhook(svc.Webhooks))
-	register(api, s, accepted(op("recover-webhook", http.MethodPost, "/v1/webhooks/{id}/recover", "Retry the failed deliveries of a time range", "Webhooks")),
+	register(api, s, accepted(op("recover-webhook", http.MethodPost, "/v1/webhooks/{id}/recover", "Retry the failed deliveries of a time range and send the events missed while paused or suspended", "Webhooks")),
 		startJob(svc.Jobs, feedwire.JobRecover))
 	register(api, s, accepted(op("replay-webhook", http.MethodPost, "/v1/webhooks/{id}/replay", "Send every event of a time range again", "Webhooks")),
 		startJob(svc.Jobs, feedwire.JobReplay))

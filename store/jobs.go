@@ -98,14 +98,24 @@ var jobQueries = map[feedwire.JobKind]struct{ count, batch string }{
 			WHERE e.workspace_id = ? AND e.test = 0 AND e.created_at >= ? AND e.created_at < ? AND e.id > ?
 			ORDER BY e.id LIMIT ?`,
 	},
-	// A recover makes the webhook's failed deliveries of the range due again.
+	// A recover brings the webhook what it did not get from the events of the range it
+	// subscribes to: their failed deliveries are due again, and the events it has no
+	// delivery of, though it existed, get one (those of a pause or a suspension).
 	feedwire.JobRecover: {
-		count: `SELECT count(*) FROM deliveries WHERE webhook_id = ? AND workspace_id = ? AND status = 'failed'
-			AND created_at >= ? AND created_at < ?`,
-		batch: `SELECT id FROM deliveries WHERE webhook_id = ? AND workspace_id = ? AND status = 'failed'
-			AND created_at >= ? AND created_at < ? AND id > ? ORDER BY id LIMIT ?`,
+		count: `SELECT count(*) FROM events e JOIN webhook_topics t ON t.topic = e.type AND t.webhook_id = ?
+			JOIN webhooks w ON w.id = t.webhook_id
+			WHERE e.workspace_id = ? AND e.test = 0 AND e.created_at >= ? AND e.created_at < ? AND ` + unreceived,
+		batch: `SELECT e.id FROM events e JOIN webhook_topics t ON t.topic = e.type AND t.webhook_id = ?
+			JOIN webhooks w ON w.id = t.webhook_id
+			WHERE e.workspace_id = ? AND e.test = 0 AND e.created_at >= ? AND e.created_at < ? AND ` + unreceived + `
+			AND e.id > ? ORDER BY e.id LIMIT ?`,
 	},
 }
+
+// unreceived is the condition on an event e and a webhook w that a recover brings: a
+// failed delivery, or none since the webhook existed.
+const unreceived = `(EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.webhook_id = w.id AND d.status = 'failed')
+	OR (e.created_at >= w.created_at AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.webhook_id = w.id)))`
 
 func countJob(ctx context.Context, tx *txn, j *feedwire.Job) (int, error) {
 	var n int
@@ -169,8 +179,9 @@ func jobBatch(ctx context.Context, tx *txn, j *feedwire.Job, position string, si
 	return ids, rows.Err()
 }
 
-// applyJob queues (replay) or requeues (recover) the batch's deliveries, due now if the
-// webhook is active and held otherwise.
+// applyJob queues a delivery of each event of the batch to the webhook, or, for a
+// recover, requeues its failed ones. They are due now if the webhook is active, held
+// otherwise.
 func applyJob(ctx context.Context, tx *txn, j *feedwire.Job, ids []string, now time.Time) error {
 	if len(ids) == 0 {
 		return nil
@@ -183,27 +194,42 @@ func applyJob(ctx context.Context, tx *txn, j *feedwire.Job, ids []string, now t
 	if status != feedwire.WebhookActive {
 		due = nil
 	}
-	if j.Kind == feedwire.JobRecover {
-		args := append([]any{nullMillis(due), millis(now)}, anySlice(ids)...)
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease = NULL,
-			updated_at = ? WHERE id IN (`+placeholders(len(ids))+`)`, args...); err != nil {
-			return fmt.Errorf("recover: %w", err)
-		}
-	} else {
-		for _, eventID := range ids {
-			ev, err := events.get(ctx, tx, j.WorkspaceID, eventID)
+	for _, eventID := range ids {
+		if j.Kind == feedwire.JobRecover {
+			recovered, err := recoverFailed(ctx, tx, j.WebhookID, eventID, due, now)
 			if err != nil {
-				return fmt.Errorf("replay: %w", err)
-			}
-			if err := insertDelivery(ctx, tx, ev, j.WebhookID, now, due, false); err != nil {
 				return err
 			}
+			if recovered {
+				continue
+			}
+			// The event has no failed delivery, so the webhook has none of it: queue one.
+		}
+		ev, err := events.get(ctx, tx, j.WorkspaceID, eventID)
+		if err != nil {
+			return fmt.Errorf("%s: %w", j.Kind, err)
+		}
+		if err := insertDelivery(ctx, tx, ev, j.WebhookID, now, due, false); err != nil {
+			return err
 		}
 	}
-	if due != nil && j.Kind == feedwire.JobRecover {
-		tx.deliveries += len(ids)
-	}
 	return nil
+}
+
+// recoverFailed makes the webhook's failed deliveries of an event pending again, due at
+// due, and reports whether there were any.
+func recoverFailed(ctx context.Context, tx *txn, webhookID, eventID string, due *time.Time, now time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease = NULL,
+		updated_at = ? WHERE webhook_id = ? AND event_id = ? AND status = 'failed'`,
+		nullMillis(due), millis(now), webhookID, eventID)
+	if err != nil {
+		return false, fmt.Errorf("recover: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if due != nil {
+		tx.deliveries += int(n)
+	}
+	return n > 0, nil
 }
 
 // FailJob marks a job failed with the reason.
@@ -215,12 +241,4 @@ func (s *Store) FailJob(ctx context.Context, jobID string, reason error) error {
 			WHERE id = ?`, msg, millis(now), millis(now), jobID)
 		return err
 	})
-}
-
-func anySlice(ids []string) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id
-	}
-	return out
 }
