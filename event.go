@@ -80,8 +80,12 @@ type Event struct {
 	// Data is the resource after the change, exactly as the wire format writes it.
 	Data json.RawMessage
 	// Changes is what the change did, in the wire format's own shape; nil on creates.
-	Changes   json.RawMessage
-	CreatedAt time.Time
+	Changes json.RawMessage
+	// ConversationID and ConversationURL are set on the featurebase conversation
+	// topics only, and go to the envelope's conversationId and conversationUrl.
+	ConversationID  string
+	ConversationURL string
+	CreatedAt       time.Time
 }
 
 // EventFilter selects events.

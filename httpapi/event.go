@@ -28,7 +28,7 @@ type eventBody struct {
 }
 
 func newEventBody(e *feedwire.Event) (eventBody, error) {
-	payload, err := wire.HarvestrBody(e.ID, e)
+	payload, err := wire.LogPayload(e)
 	if err != nil {
 		return eventBody{}, fmt.Errorf("event %s payload: %w", e.ID, err)
 	}
@@ -162,6 +162,7 @@ func humaSchema(m map[string]any) *huma.Schema {
 	s.Title, _ = m["title"].(string)
 	s.Description, _ = m["description"].(string)
 	s.Format, _ = m["format"].(string)
+	s.Pattern, _ = m["pattern"].(string)
 	s.AdditionalProperties = m["additionalProperties"]
 	if v, ok := m["const"]; ok {
 		s.Enum = []any{v}
@@ -172,6 +173,13 @@ func humaSchema(m map[string]any) *huma.Schema {
 	if n, ok := m["minProperties"].(float64); ok {
 		min := int(n)
 		s.MinProperties = &min
+	}
+	if n, ok := m["minItems"].(float64); ok {
+		min := int(n)
+		s.MinItems = &min
+	}
+	if items, ok := m["items"].(map[string]any); ok {
+		s.Items = humaSchema(items)
 	}
 	for _, r := range asSlice(m["required"]) {
 		s.Required = append(s.Required, r.(string))

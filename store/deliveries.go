@@ -226,11 +226,7 @@ func (s *Store) QueueTestDelivery(ctx context.Context, workspaceID, webhookID st
 		}
 		test := *ev
 		test.ID, test.WorkspaceID, test.CreatedAt = id, workspaceID, now
-		_, err = tx.ExecContext(ctx, `INSERT INTO events (id, workspace_id, type, resource_type, resource_id, data,
-			changes, created_at, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-			test.ID, workspaceID, test.Type, test.ResourceType, test.ResourceID, string(test.Data),
-			nullText(test.Changes), millis(now))
-		if err != nil {
+		if err := insertEvent(ctx, tx, &test, true); err != nil {
 			return fmt.Errorf("store test event: %w", err)
 		}
 		if err := insertDelivery(ctx, tx, &test, webhookID, now, &now, true); err != nil {

@@ -12,12 +12,13 @@ import (
 var events = table[feedwire.Event]{
 	name:    "events",
 	what:    "event",
-	columns: "id, workspace_id, type, resource_type, resource_id, data, changes, created_at",
+	columns: "id, workspace_id, type, resource_type, resource_id, data, changes, conversation_id, conversation_url, created_at",
 	scan: func(row scanner) (*feedwire.Event, error) {
 		var e feedwire.Event
 		var data string
-		var changes *string
-		err := row.Scan(&e.ID, &e.WorkspaceID, &e.Type, &e.ResourceType, &e.ResourceID, &data, &changes, timeColumn{&e.CreatedAt})
+		var changes, conversationID, conversationURL *string
+		err := row.Scan(&e.ID, &e.WorkspaceID, &e.Type, &e.ResourceType, &e.ResourceID, &data, &changes,
+			&conversationID, &conversationURL, timeColumn{&e.CreatedAt})
 		if err != nil {
 			return nil, err
 		}
@@ -25,6 +26,7 @@ var events = table[feedwire.Event]{
 		if changes != nil {
 			e.Changes = []byte(*changes)
 		}
+		e.ConversationID, e.ConversationURL = deref(conversationID), deref(conversationURL)
 		return &e, nil
 	},
 	id: func(e *feedwire.Event) string { return e.ID },
@@ -42,19 +44,20 @@ func recordEvent(ctx context.Context, tx *txn, ev *feedwire.Event, workspaceID, 
 		return fmt.Errorf("record event: %w", err)
 	}
 	ev.ID, ev.WorkspaceID, ev.ResourceID, ev.CreatedAt = id, workspaceID, resourceID, at
-	var changes *string
-	if ev.Changes != nil {
-		c := string(ev.Changes)
-		changes = &c
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO events (id, workspace_id, type, resource_type, resource_id, data, changes, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.ID, ev.WorkspaceID, ev.Type, ev.ResourceType, ev.ResourceID, string(ev.Data), changes, millis(ev.CreatedAt))
-	if err != nil {
+	if err := insertEvent(ctx, tx, ev, false); err != nil {
 		return fmt.Errorf("record event: %w", err)
 	}
 	tx.events = append(tx.events, ev.Type)
 	return queueDeliveries(ctx, tx, ev)
+}
+
+// insertEvent stores ev as it is; test events are left out of the event log.
+func insertEvent(ctx context.Context, tx *txn, ev *feedwire.Event, test bool) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO events (id, workspace_id, type, resource_type, resource_id, data,
+		changes, conversation_id, conversation_url, created_at, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.ID, ev.WorkspaceID, ev.Type, ev.ResourceType, ev.ResourceID, string(ev.Data), nullText(ev.Changes),
+		nullZero(ev.ConversationID), nullZero(ev.ConversationURL), millis(ev.CreatedAt), test)
+	return err
 }
 
 // Event returns one event of the workspace, test events included.

@@ -45,7 +45,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int, l
 func dueDeliveries(ctx context.Context, tx *txn, now time.Time, limit int) ([]*feedwire.Claim, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.workspace_id, d.webhook_id, d.event_id, d.event_type, d.status,
 			d.attempts, d.last_attempt_at, d.last_status_code, d.test, d.created_at, d.updated_at,
-			e.resource_type, e.resource_id, e.data, e.changes, e.created_at
+			e.resource_type, e.resource_id, e.data, e.changes, e.conversation_id, e.conversation_url, e.created_at
 		FROM deliveries d
 		JOIN webhooks w ON w.id = d.webhook_id
 		JOIN events e ON e.id = d.event_id
@@ -61,15 +61,16 @@ func dueDeliveries(ctx context.Context, tx *txn, now time.Time, limit int) ([]*f
 		c := &feedwire.Claim{}
 		d, e := &c.Delivery, &c.Event
 		var data string
-		var changes *string
+		var changes, conversationID, conversationURL *string
 		err := rows.Scan(&d.ID, &d.WorkspaceID, &d.WebhookID, &d.EventID, &d.EventType, &d.Status, &d.Attempts,
 			nullTimeColumn{&d.LastAttemptAt}, &d.LastStatusCode, &d.Test, timeColumn{&d.CreatedAt}, timeColumn{&d.UpdatedAt},
-			&e.ResourceType, &e.ResourceID, &data, &changes, timeColumn{&e.CreatedAt})
+			&e.ResourceType, &e.ResourceID, &data, &changes, &conversationID, &conversationURL, timeColumn{&e.CreatedAt})
 		if err != nil {
 			return nil, fmt.Errorf("claim deliveries: %w", err)
 		}
 		d.ID = envelopeID(d.ID, d.EventType)
 		e.ID, e.WorkspaceID, e.Type, e.Data = d.EventID, d.WorkspaceID, d.EventType, []byte(data)
+		e.ConversationID, e.ConversationURL = deref(conversationID), deref(conversationURL)
 		if changes != nil {
 			e.Changes = []byte(*changes)
 		}

@@ -22,6 +22,7 @@ type Store struct {
 	read        *sql.DB // connections that only read
 	now         func() time.Time
 	afterCommit func(events []feedwire.EventType, deliveries int)
+	publicURL   string
 }
 
 // Options tunes a Store.
@@ -32,6 +33,10 @@ type Options struct {
 	// types and the number of deliveries they queued, and after each commit that made
 	// deliveries due, with no events. The dispatcher wakes on it; metrics count with it.
 	AfterCommit func(events []feedwire.EventType, deliveries int)
+	// PublicURL is where people reach this feedwire, such as https://feedback.example.com;
+	// the conversation topics link to their conversation under it. Defaults to
+	// http://127.0.0.1:8080.
+	PublicURL string
 }
 
 // Open opens the database that dsn names, "sqlite:PATH". It does not apply migrations;
@@ -39,6 +44,9 @@ type Options struct {
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.PublicURL == "" {
+		opts.PublicURL = "http://127.0.0.1:8080"
 	}
 	path, ok := strings.CutPrefix(dsn, "sqlite:")
 	switch {
@@ -51,7 +59,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{write: write, read: read, now: opts.Now, afterCommit: opts.AfterCommit}, nil
+	return &Store{write: write, read: read, now: opts.Now, afterCommit: opts.AfterCommit,
+		publicURL: strings.TrimSuffix(opts.PublicURL, "/")}, nil
 }
 
 // redact hides the password of a database URL, for error messages.

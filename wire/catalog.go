@@ -32,7 +32,11 @@ func Catalog() ([]EventType, error) {
 		}
 		types = append(types, t)
 	}
-	return types, nil
+	featurebase, err := featurebaseCatalog()
+	if err != nil {
+		return nil, err
+	}
+	return append(types, featurebase...), nil
 }
 
 // ExampleEvent returns the example event of an event type, the one the catalog shows,
@@ -48,12 +52,10 @@ func ExampleEvent(t feedwire.EventType) (*feedwire.Event, error) {
 			return ev, nil
 		}
 	}
-	featurebase, err := featurebaseExamples()
-	if err != nil {
-		return nil, err
-	}
-	if ev, ok := featurebase[t]; ok {
-		return ev, nil
+	for i, e := range featurebaseExamples() {
+		if e.topic == t {
+			return e.exampleEvent(i)
+		}
 	}
 	return nil, feedwire.NotFound("no example of event type %q", t)
 }

@@ -8,6 +8,54 @@ import (
 	"github.com/feedwire/feedwire/webhook"
 )
 
+// unlistedChanges are the fields a featurebase data.changes never lists: they move on
+// every write, so listing them would only hide what a person changed.
+var unlistedChanges = []string{"updatedAt", "lastActivityAt", "waitingSince"}
+
+// FeaturebaseEvent returns the event of a featurebase topic about item, the data.item
+// of its payload (a webhook.Post, webhook.Comment, …). The resource type names what
+// the event log files it under ("post", "conversation", …).
+//
+// With before nil the event has no data.changes, as on created, deleted and
+// message-level topics. Otherwise before is the item before the write, and the event
+// lists every field that differs, except updatedAt, lastActivityAt and waitingSince;
+// when none does, FeaturebaseEvent returns nil: the write emits nothing.
+func FeaturebaseEvent(topic feedwire.EventType, resourceType string, before, item any) (*feedwire.Event, error) {
+	data, err := marshal(item)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", resourceType, err)
+	}
+	ev := &feedwire.Event{Type: topic, ResourceType: resourceType, Data: data}
+	if before == nil {
+		return ev, nil
+	}
+	old, err := marshal(before)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", resourceType, err)
+	}
+	changes, err := diff(old, data, unlistedChanges...)
+	if err != nil {
+		return nil, err
+	}
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	if ev.Changes, err = featurebaseChanges(changes); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// featurebaseChanges writes changes as the featurebase format does: an array of
+// {field, oldValue, newValue}, in the item's field order.
+func featurebaseChanges(changes []change) ([]byte, error) {
+	out := make([]webhook.Change, len(changes))
+	for i, c := range changes {
+		out[i] = webhook.Change{Field: c.Name, OldValue: c.OldValue, NewValue: c.NewValue}
+	}
+	return marshal(out)
+}
+
 // FeaturebaseBody returns the body of a featurebase-format delivery of ev to a webhook,
 // whose envelope id is id: "notif_" and a UUIDv7.
 func FeaturebaseBody(id, webhookID string, ev *feedwire.Event) ([]byte, error) {
@@ -16,6 +64,9 @@ func FeaturebaseBody(id, webhookID string, ev *feedwire.Event) ([]byte, error) {
 		OrganizationID: ev.WorkspaceID, WebhookID: webhookID, CreatedAt: webhook.NewTime(ev.CreatedAt),
 		DeliveryStatus: webhook.DeliveryStatusPending,
 		Data:           webhook.FeaturebaseData{Object: webhook.ObjectNotificationEventData, Item: ev.Data},
+	}
+	if ev.ConversationID != "" {
+		p.ConversationID, p.ConversationURL = &ev.ConversationID, &ev.ConversationURL
 	}
 	if ev.Changes != nil {
 		if err := json.Unmarshal(ev.Changes, &p.Data.Changes); err != nil {
@@ -31,4 +82,14 @@ func Body(envelopeID, webhookID string, ev *feedwire.Event) ([]byte, error) {
 		return FeaturebaseBody(envelopeID, webhookID, ev)
 	}
 	return HarvestrBody(envelopeID, ev)
+}
+
+// LogPayload returns the payload the event log shows for ev: the body a webhook of its
+// format receives, with the event's own id as the envelope id and, in featurebase, an
+// empty webhookId, since each delivery fills in its own.
+func LogPayload(ev *feedwire.Event) ([]byte, error) {
+	if ev.Type.Format() == feedwire.FormatFeaturebase {
+		return FeaturebaseBody("notif_"+ev.ID, "", ev)
+	}
+	return HarvestrBody(ev.ID, ev)
 }

@@ -39,6 +39,23 @@ func schemaFor(t reflect.Type, enums map[string][]string) (schema, error) {
 		return schema{"type": "integer"}, nil
 	case reflect.Struct:
 		return structSchema(t, enums)
+	case reflect.Slice:
+		items, err := schemaFor(t.Elem(), enums)
+		if err != nil {
+			return nil, err
+		}
+		return schema{"type": "array", "items": items}, nil
+	case reflect.Map:
+		if t.Key().Kind() != reflect.String {
+			break
+		}
+		values, err := schemaFor(t.Elem(), enums)
+		if err != nil {
+			return nil, err
+		}
+		return schema{"type": "object", "additionalProperties": values}, nil
+	case reflect.Interface:
+		return schema{}, nil // any JSON value
 	}
 	return nil, fmt.Errorf("wire: no schema for %s", t)
 }
@@ -57,7 +74,14 @@ func structSchema(t reflect.Type, enums map[string][]string) (schema, error) {
 			return nil, err
 		}
 		if values, ok := enums[t.Name()+"."+name]; ok {
-			s["enum"] = values
+			enum := make([]any, 0, len(values)+1)
+			for _, v := range values {
+				enum = append(enum, v)
+			}
+			if f.Type.Kind() == reflect.Pointer {
+				enum = append(enum, nil)
+			}
+			s["enum"] = enum
 		}
 		properties[name] = s
 		required = append(required, name)

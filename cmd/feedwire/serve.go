@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -45,6 +46,9 @@ type serveConfig struct {
 	ShutdownTimeout time.Duration
 	// LogLevel is debug, info, warn or error. Defaults to info (FEEDWIRE_LOG_LEVEL).
 	LogLevel slog.Level
+	// PublicURL is where people reach this feedwire; conversation events link to their
+	// conversation under it. Defaults to http:// and Addr (FEEDWIRE_PUBLIC_URL).
+	PublicURL string
 }
 
 func parseServeConfig(e env, args []string) (serveConfig, error) {
@@ -76,10 +80,17 @@ func parseServeConfig(e env, args []string) (serveConfig, error) {
 	fs.DurationVar(&c.SuspendAfter, "suspend-after", c.SuspendAfter, "suspend a webhook with no success for this long; 0 never (env FEEDWIRE_SUSPEND_AFTER)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for requests in flight (env FEEDWIRE_SHUTDOWN_TIMEOUT)")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env FEEDWIRE_LOG_LEVEL)")
+	fs.StringVar(&c.PublicURL, "public-url", e.getenv("FEEDWIRE_PUBLIC_URL"), "where people reach this feedwire, for links in events; default http://ADDR (env FEEDWIRE_PUBLIC_URL)")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
 	c.Database = *database
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, usageError("serve: --public-url must be an http or https URL")
+	}
 	switch {
 	case c.ShutdownTimeout <= 0:
 		return c, usageError("serve: --shutdown-timeout must be positive")
@@ -123,12 +134,13 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 	// The store wakes the dispatcher after each commit that queued deliveries; both are
 	// built below, so the hook reaches them through st and m.
 	var m *metrics.Metrics
-	st.store, err = store.Open(ctx, c.Database, store.Options{AfterCommit: func(events []feedwire.EventType, deliveries int) {
-		m.Committed(events)
-		if deliveries > 0 {
-			st.dispatcher.Wake()
-		}
-	}})
+	st.store, err = store.Open(ctx, c.Database, store.Options{PublicURL: c.PublicURL,
+		AfterCommit: func(events []feedwire.EventType, deliveries int) {
+			m.Committed(events)
+			if deliveries > 0 {
+				st.dispatcher.Wake()
+			}
+		}})
 	if err != nil {
 		return nil, err
 	}
