@@ -47,7 +47,7 @@ func setup(t *testing.T) *api {
 	h, err := httpapi.NewServer(logger, httpapi.Services{
 		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s,
 		Components: s, Feedback: s, Events: s, Webhooks: delivery.NewWebhookService(s, client),
-		Deliveries: s, Jobs: delivery.NewJobs(s, logger), Ping: s.Ping,
+		Deliveries: s, Jobs: delivery.NewJobs(s, logger), Conversations: s, Ping: s.Ping,
 	}, catalog)
 	if err != nil {
 		t.Fatal(err)

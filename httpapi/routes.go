@@ -99,12 +99,42 @@ func addRoutes(mux *http.ServeMux, api huma.API, s *server, svc Services, catalo
 	register(api, s, op("retry-delivery", http.MethodPost, "/v1/deliveries/{id}/retry", "Attempt a delivery again now", "Deliveries"),
 		retryDelivery(svc.Deliveries))
 
+	register(api, s, op("create-conversation", http.MethodPost, "/v1/conversations", "A contact starts a conversation (conversation.user.created)", "Conversations"),
+		createOne(svc.Conversations.CreateConversation, (*createConversationInput).input, newConversationBody))
+	register(api, s, op("list-conversations", http.MethodGet, "/v1/conversations", "List conversations", "Conversations"),
+		listAll(svc.Conversations.Conversations, newConversationBody))
+	register(api, s, op("get-conversation", http.MethodGet, "/v1/conversations/{id}", "Get a conversation", "Conversations"),
+		getOne(svc.Conversations.Conversation, newConversationBody))
+	register(api, s, op("update-conversation", http.MethodPatch, "/v1/conversations/{id}", "Close, open, snooze, assign, prioritize or hand over a conversation", "Conversations"),
+		updateOne[feedwire.ConversationPatch, conversationPatchBody](svc.Conversations.UpdateConversation, newConversationBody))
+	register(api, s, op("delete-conversation", http.MethodDelete, "/v1/conversations/{id}", "Delete a conversation (conversation.deleted)", "Conversations"),
+		deleteConversation(svc.Conversations))
+	register(api, s, created(op("add-conversation-part", http.MethodPost, "/v1/conversations/{id}/parts", "Add a message or note (user.replied, admin.replied, admin.noted)", "Conversations")),
+		addPart(svc.Conversations))
+	register(api, s, op("list-conversation-parts", http.MethodGet, "/v1/conversations/{id}/parts", "List a conversation's messages and notes, oldest first", "Conversations"),
+		listParts(svc.Conversations))
+	register(api, s, op("redact-conversation-part", http.MethodPost, "/v1/conversations/{id}/parts/{partId}/redact", "Redact a message or note (conversation_part.redacted)", "Conversations"),
+		redactPart(svc.Conversations))
+	register(api, s, op("attach-participant", http.MethodPost, "/v1/conversations/{id}/participants", "Add a participant (conversation.contact.attached)", "Conversations"),
+		conversationAction(svc.Conversations.AttachParticipant))
+	register(api, s, op("detach-participant", http.MethodDelete, "/v1/conversations/{id}/participants/{userId}", "Remove a participant (conversation.contact.detached)", "Conversations"),
+		detachParticipant(svc.Conversations))
+	register(api, s, op("mark-conversation-read", http.MethodPost, "/v1/conversations/{id}/read", "Record a read receipt (conversation.read)", "Conversations"),
+		conversationAction(svc.Conversations.MarkRead))
+
 	register(api, s, op("list-events", http.MethodGet, "/v1/events", "List events, newest first", "Events"),
 		listEvents(svc.Events, catalog))
 	register(api, s, op("get-event", http.MethodGet, "/v1/events/{id}", "Get an event", "Events"),
 		getEvent(svc.Events))
 	register(api, s, op("list-event-types", http.MethodGet, "/v1/event-types", "List event types with their schemas and examples", "Events"),
 		listEventTypes(catalog))
+}
+
+// created makes an operation answer 201: a POST under a resource that creates one of
+// its parts.
+func created(o huma.Operation) huma.Operation {
+	o.DefaultStatus = http.StatusCreated
+	return o
 }
 
 // accepted makes an operation answer 202: it started work that goes on after it answers.

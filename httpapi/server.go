@@ -36,6 +36,7 @@ type Services struct {
 	Webhooks        feedwire.WebhookService
 	Deliveries      feedwire.DeliveryService
 	Jobs            feedwire.JobService
+	Conversations   feedwire.ConversationService
 	// Metrics, when set, serves GET /metrics.
 	Metrics http.Handler
 	// Ping reports whether the database answers, for GET /healthz.

@@ -90,7 +90,7 @@ type featurebaseExample struct {
 
 // featurebaseExamples are the examples of the featurebase topics, in seed 004's order.
 func featurebaseExamples() []featurebaseExample {
-	examples := postExamples()
+	examples := append(postExamples(), conversationExamples()...)
 	slices.SortStableFunc(examples, func(a, b featurebaseExample) int {
 		return slices.Index(feedwire.FeaturebaseTopics, a.topic) - slices.Index(feedwire.FeaturebaseTopics, b.topic)
 	})

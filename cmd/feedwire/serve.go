@@ -115,7 +115,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer st.store.Close()
-	return serve(ctx, c, logger, st.handler, st.dispatcher.Run, st.jobs.Run, st.sweeper.Run)
+	return serve(ctx, c, logger, st.handler, st.dispatcher.Run, st.jobs.Run, st.sweeper.Run, st.unsnoozer.Run)
 }
 
 // stack is everything serve runs, built once here so that bench measures the same thing.
@@ -125,6 +125,7 @@ type stack struct {
 	dispatcher *delivery.Dispatcher
 	jobs       *delivery.Jobs
 	sweeper    *delivery.Sweeper
+	unsnoozer  *delivery.Unsnoozer
 }
 
 // newStack opens and migrates the database and builds the API and the workers on it.
@@ -162,6 +163,7 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 	})
 	st.jobs = delivery.NewJobs(st.store, logger)
 	st.sweeper = delivery.NewSweeper(st.store, logger, time.Now, c.Retention, c.SuspendAfter, time.Hour)
+	st.unsnoozer = delivery.NewUnsnoozer(st.store, logger, time.Now)
 
 	catalog, err := wire.Catalog()
 	if err != nil {
@@ -171,7 +173,8 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 	svc := httpapi.Services{
 		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s, Components: s, Feedback: s,
 		Events: s, Webhooks: delivery.NewWebhookService(s, client), Deliveries: s, Jobs: st.jobs,
-		Metrics: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ping: s.Ping,
+		Conversations: s,
+		Metrics:       promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ping: s.Ping,
 	}
 	if st.handler, err = httpapi.NewServer(logger, svc, catalog); err != nil {
 		return nil, err

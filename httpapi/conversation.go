@@ -1,0 +1,153 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/webhook"
+	"github.com/feedwire/feedwire/wire"
+)
+
+// conversationBody is a conversation as the API shows it: the item of its webhook
+// events.
+type conversationBody struct{ webhook.Conversation }
+
+func newConversationBody(c *feedwire.Conversation) conversationBody {
+	return conversationBody{wire.FeaturebaseConversation(c)}
+}
+
+// partBody is a conversation part as the API shows it: the item of its webhook events.
+type partBody struct{ webhook.ConversationPart }
+
+func newPartBody(p *feedwire.ConversationPart) partBody {
+	return partBody{wire.FeaturebasePart(p)}
+}
+
+type createConversationInput struct {
+	Body struct {
+		Title        string `json:"title"`
+		ContactID    string `json:"contactId" doc:"The contact (a user who is not an admin) starting the conversation"`
+		BodyMarkdown string `json:"bodyMarkdown" doc:"The first message"`
+	}
+}
+
+func (in *createConversationInput) input() feedwire.ConversationInput {
+	return feedwire.ConversationInput{Title: in.Body.Title, ContactID: in.Body.ContactID, BodyMarkdown: in.Body.BodyMarkdown}
+}
+
+type conversationPatchBody struct {
+	State           patchField[feedwire.ConversationState] `json:"state,omitzero" enum:"open,closed,snoozed"`
+	SnoozedUntil    patchField[time.Time]                  `json:"snoozedUntil,omitzero" doc:"Required with state snoozed: when the conversation reopens by itself"`
+	Priority        patchField[bool]                       `json:"priority,omitzero"`
+	AdminAssigneeID patchField[string]                     `json:"adminAssigneeId,omitzero" doc:"An admin user; null unassigns"`
+	TeamAssigneeID  patchField[string]                     `json:"teamAssigneeId,omitzero" doc:"A team's id; null unassigns"`
+	BotState        patchField[feedwire.BotState]          `json:"botConversationState,omitzero" enum:"active,handed_off_to_human,resolved"`
+}
+
+func (b conversationPatchBody) patch() feedwire.ConversationPatch {
+	return feedwire.ConversationPatch{
+		State: b.State.field(), SnoozedUntil: b.SnoozedUntil.field(), Priority: b.Priority.field(),
+		AdminAssigneeID: b.AdminAssigneeID.field(), TeamAssigneeID: b.TeamAssigneeID.field(), BotState: b.BotState.field(),
+	}
+}
+
+func deleteConversation(svc feedwire.ConversationService) handler[idInput, output[deletedBody]] {
+	return func(ctx context.Context, workspaceID string, in *idInput) (*output[deletedBody], error) {
+		if err := svc.DeleteConversation(ctx, workspaceID, in.ID); err != nil {
+			return nil, err
+		}
+		return &output[deletedBody]{deletedBody{ID: in.ID, Object: "conversation", Deleted: true}}, nil
+	}
+}
+
+type addPartInput struct {
+	ID   string `path:"id"`
+	Body struct {
+		PartType     feedwire.PartType `json:"partType" enum:"user_msg,email_msg,admin_msg,bot_msg,admin_note"`
+		AuthorID     string            `json:"authorId" doc:"Contacts write user_msg and email_msg; admins admin_msg, email_msg and admin_note; bots bot_msg"`
+		BodyMarkdown string            `json:"bodyMarkdown"`
+	}
+}
+
+func addPart(svc feedwire.ConversationService) handler[addPartInput, output[partBody]] {
+	return func(ctx context.Context, workspaceID string, in *addPartInput) (*output[partBody], error) {
+		p, err := svc.AddPart(ctx, workspaceID, in.ID, feedwire.PartInput{
+			Type: in.Body.PartType, AuthorID: in.Body.AuthorID, BodyMarkdown: in.Body.BodyMarkdown,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &output[partBody]{newPartBody(p)}, nil
+	}
+}
+
+type partsBody struct {
+	Object string     `json:"object" enum:"list"`
+	Data   []partBody `json:"data"`
+}
+
+func listParts(svc feedwire.ConversationService) handler[idInput, output[partsBody]] {
+	return func(ctx context.Context, workspaceID string, in *idInput) (*output[partsBody], error) {
+		parts, err := svc.Parts(ctx, workspaceID, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		body := partsBody{Object: "list", Data: make([]partBody, len(parts))}
+		for i := range parts {
+			body.Data[i] = newPartBody(&parts[i])
+		}
+		return &output[partsBody]{body}, nil
+	}
+}
+
+type partInput struct {
+	ID     string `path:"id"`
+	PartID string `path:"partId"`
+}
+
+func redactPart(svc feedwire.ConversationService) handler[partInput, output[partBody]] {
+	return func(ctx context.Context, workspaceID string, in *partInput) (*output[partBody], error) {
+		p, err := svc.RedactPart(ctx, workspaceID, in.ID, in.PartID)
+		if err != nil {
+			return nil, err
+		}
+		return &output[partBody]{newPartBody(p)}, nil
+	}
+}
+
+// userInput names a user in the body, for attaching and read receipts.
+type userInput struct {
+	ID   string `path:"id"`
+	Body struct {
+		UserID string `json:"userId"`
+	}
+}
+
+// userPathInput names a user in the path, for detaching.
+type userPathInput struct {
+	ID     string `path:"id"`
+	UserID string `path:"userId"`
+}
+
+// conversationAction answers a route that changes a conversation for a user with the
+// conversation after the change.
+func conversationAction(change func(ctx context.Context, workspaceID, conversationID, userID string) (*feedwire.Conversation, error)) handler[userInput, output[conversationBody]] {
+	return func(ctx context.Context, workspaceID string, in *userInput) (*output[conversationBody], error) {
+		c, err := change(ctx, workspaceID, in.ID, in.Body.UserID)
+		if err != nil {
+			return nil, err
+		}
+		return &output[conversationBody]{newConversationBody(c)}, nil
+	}
+}
+
+func detachParticipant(svc feedwire.ConversationService) handler[userPathInput, output[conversationBody]] {
+	return func(ctx context.Context, workspaceID string, in *userPathInput) (*output[conversationBody], error) {
+		c, err := svc.DetachParticipant(ctx, workspaceID, in.ID, in.UserID)
+		if err != nil {
+			return nil, err
+		}
+		return &output[conversationBody]{newConversationBody(c)}, nil
+	}
+}
