@@ -52,15 +52,6 @@ func (b conversationPatchBody) patch() feedwire.ConversationPatch {
 	}
 }
 
-func deleteConversation(svc feedwire.ConversationService) handler[idInput, output[deletedBody]] {
-	return func(ctx context.Context, workspaceID string, in *idInput) (*output[deletedBody], error) {
-		if err := svc.DeleteConversation(ctx, workspaceID, in.ID); err != nil {
-			return nil, err
-		}
-		return &output[deletedBody]{deletedBody{ID: in.ID, Object: "conversation", Deleted: true}}, nil
-	}
-}
-
 type addPartInput struct {
 	ID   string `path:"id"`
 	Body struct {

@@ -47,7 +47,7 @@ func setup(t *testing.T) *api {
 	h, err := httpapi.NewServer(logger, httpapi.Services{
 		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s,
 		Components: s, Feedback: s, Events: s, Webhooks: delivery.NewWebhookService(s, client),
-		Deliveries: s, Jobs: delivery.NewJobs(s, logger), Conversations: s, Ping: s.Ping,
+		Deliveries: s, Jobs: delivery.NewJobs(s, logger), Boards: s, Posts: s, Comments: s, Changelogs: s, Conversations: s, Ping: s.Ping,
 	}, catalog)
 	if err != nil {
 		t.Fatal(err)
@@ -196,8 +196,8 @@ func TestEventTypes(t *testing.T) {
 		}
 		formats[et["format"].(string)]++
 	}
-	if formats["harvestr"] != 8 {
-		t.Errorf("got %d harvestr event types, want 8", formats["harvestr"])
+	if formats["harvestr"] != 8 || formats["featurebase"] != 24 {
+		t.Errorf("got %d harvestr and %d featurebase event types, want 8 and 24", formats["harvestr"], formats["featurebase"])
 	}
 }
 

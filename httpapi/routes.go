@@ -80,7 +80,7 @@ func addRoutes(mux *http.ServeMux, api huma.API, s *server, svc Services, catalo
 	register(api, s, op("update-webhook", http.MethodPatch, "/v1/webhooks/{id}", "Update, pause or reactivate a webhook", "Webhooks"),
 		updateWebhook(svc.Webhooks))
 	register(api, s, op("delete-webhook", http.MethodDelete, "/v1/webhooks/{id}", "Delete a webhook and its deliveries", "Webhooks"),
-		deleteWebhook(svc.Webhooks))
+		deleteOne("webhook", svc.Webhooks.DeleteWebhook))
 	register(api, s, op("rotate-webhook-secret", http.MethodPost, "/v1/webhooks/{id}/secret", "Rotate a webhook's secret", "Webhooks"),
 		rotateSecret(svc.Webhooks))
 	register(api, s, accepted(op("test-webhook", http.MethodPost, "/v1/webhooks/{id}/test", "Send an example event", "Webhooks")),
@@ -99,6 +99,61 @@ func addRoutes(mux *http.ServeMux, api huma.API, s *server, svc Services, catalo
 	register(api, s, op("retry-delivery", http.MethodPost, "/v1/deliveries/{id}/retry", "Attempt a delivery again now", "Deliveries"),
 		retryDelivery(svc.Deliveries))
 
+	register(api, s, op("create-board", http.MethodPost, "/v1/boards", "Create a board", "Boards"),
+		createOne(svc.Boards.CreateBoard, (*createBoardInput).input, newBoardBody))
+	register(api, s, op("list-boards", http.MethodGet, "/v1/boards", "List boards", "Boards"),
+		listAll(svc.Boards.Boards, newBoardBody))
+	register(api, s, op("get-board", http.MethodGet, "/v1/boards/{id}", "Get a board", "Boards"),
+		getOne(svc.Boards.Board, newBoardBody))
+	register(api, s, op("update-board", http.MethodPatch, "/v1/boards/{id}", "Update a board", "Boards"),
+		updateOne[feedwire.BoardPatch, boardPatchBody](svc.Boards.UpdateBoard, newBoardBody))
+
+	register(api, s, op("create-post-status", http.MethodPost, "/v1/post-statuses", "Create a post status", "Post statuses"),
+		createOne(svc.Boards.CreatePostStatus, (*createPostStatusInput).input, newPostStatusBody))
+	register(api, s, op("list-post-statuses", http.MethodGet, "/v1/post-statuses", "List post statuses", "Post statuses"),
+		listAll(svc.Boards.PostStatuses, newPostStatusBody))
+	register(api, s, op("get-post-status", http.MethodGet, "/v1/post-statuses/{id}", "Get a post status", "Post statuses"),
+		getOne(svc.Boards.PostStatus, newPostStatusBody))
+	register(api, s, op("update-post-status", http.MethodPatch, "/v1/post-statuses/{id}", "Update a post status, or make it the default", "Post statuses"),
+		updateOne[feedwire.PostStatusPatch, postStatusPatchBody](svc.Boards.UpdatePostStatus, newPostStatusBody))
+
+	register(api, s, op("create-post", http.MethodPost, "/v1/posts", "Create a post (post.created)", "Posts"),
+		createOne(svc.Posts.CreatePost, (*createPostInput).input, newPostBody))
+	register(api, s, op("list-posts", http.MethodGet, "/v1/posts", "List posts", "Posts"),
+		listAll(svc.Posts.Posts, newPostBody))
+	register(api, s, op("get-post", http.MethodGet, "/v1/posts/{id}", "Get a post", "Posts"),
+		getOne(svc.Posts.Post, newPostBody))
+	register(api, s, op("update-post", http.MethodPatch, "/v1/posts/{id}", "Update a post (post.updated)", "Posts"),
+		updateOne[feedwire.PostPatch, postPatchBody](svc.Posts.UpdatePost, newPostBody))
+	register(api, s, op("delete-post", http.MethodDelete, "/v1/posts/{id}", "Delete a post with its votes and comments (post.deleted)", "Posts"),
+		deleteOne("post", svc.Posts.DeletePost))
+	register(api, s, op("add-vote", http.MethodPost, "/v1/posts/{id}/votes", "Upvote a post (post.voted add); a second vote changes nothing", "Posts"),
+		addVote(svc.Posts))
+	register(api, s, op("remove-vote", http.MethodDelete, "/v1/posts/{id}/votes/{voterId}", "Remove an upvote (post.voted remove)", "Posts"),
+		removeVote(svc.Posts))
+
+	register(api, s, op("create-comment", http.MethodPost, "/v1/comments", "Comment on a post (comment.created)", "Comments"),
+		createOne(svc.Comments.CreateComment, (*createCommentInput).input, newCommentBody))
+	register(api, s, op("list-comments", http.MethodGet, "/v1/comments", "List comments", "Comments"),
+		listComments(svc.Comments))
+	register(api, s, op("get-comment", http.MethodGet, "/v1/comments/{id}", "Get a comment", "Comments"),
+		getOne(svc.Comments.Comment, newCommentBody))
+	register(api, s, op("update-comment", http.MethodPatch, "/v1/comments/{id}", "Update a comment (comment.updated)", "Comments"),
+		updateOne[feedwire.CommentPatch, commentPatchBody](svc.Comments.UpdateComment, newCommentBody))
+	register(api, s, op("delete-comment", http.MethodDelete, "/v1/comments/{id}", "Delete a comment with its replies (comment.deleted)", "Comments"),
+		deleteOne("comment", svc.Comments.DeleteComment))
+
+	register(api, s, op("create-changelog", http.MethodPost, "/v1/changelogs", "Create a changelog draft", "Changelogs"),
+		createOne(svc.Changelogs.CreateChangelog, (*createChangelogInput).input, newChangelogBody))
+	register(api, s, op("list-changelogs", http.MethodGet, "/v1/changelogs", "List changelogs", "Changelogs"),
+		listAll(svc.Changelogs.Changelogs, newChangelogBody))
+	register(api, s, op("get-changelog", http.MethodGet, "/v1/changelogs/{id}", "Get a changelog", "Changelogs"),
+		getOne(svc.Changelogs.Changelog, newChangelogBody))
+	register(api, s, op("update-changelog", http.MethodPatch, "/v1/changelogs/{id}", "Update a changelog", "Changelogs"),
+		updateOne[feedwire.ChangelogPatch, changelogPatchBody](svc.Changelogs.UpdateChangelog, newChangelogBody))
+	register(api, s, op("publish-changelog", http.MethodPost, "/v1/changelogs/{id}/publish", "Publish a changelog in a locale (changelog.published)", "Changelogs"),
+		publishChangelog(svc.Changelogs))
+
 	register(api, s, op("create-conversation", http.MethodPost, "/v1/conversations", "A contact starts a conversation (conversation.user.created)", "Conversations"),
 		createOne(svc.Conversations.CreateConversation, (*createConversationInput).input, newConversationBody))
 	register(api, s, op("list-conversations", http.MethodGet, "/v1/conversations", "List conversations", "Conversations"),
@@ -108,7 +163,7 @@ func addRoutes(mux *http.ServeMux, api huma.API, s *server, svc Services, catalo
 	register(api, s, op("update-conversation", http.MethodPatch, "/v1/conversations/{id}", "Close, open, snooze, assign, prioritize or hand over a conversation", "Conversations"),
 		updateOne[feedwire.ConversationPatch, conversationPatchBody](svc.Conversations.UpdateConversation, newConversationBody))
 	register(api, s, op("delete-conversation", http.MethodDelete, "/v1/conversations/{id}", "Delete a conversation (conversation.deleted)", "Conversations"),
-		deleteConversation(svc.Conversations))
+		deleteOne("conversation", svc.Conversations.DeleteConversation))
 	register(api, s, created(op("add-conversation-part", http.MethodPost, "/v1/conversations/{id}/parts", "Add a message or note (user.replied, admin.replied, admin.noted)", "Conversations")),
 		addPart(svc.Conversations))
 	register(api, s, op("list-conversation-parts", http.MethodGet, "/v1/conversations/{id}/parts", "List a conversation's messages and notes, oldest first", "Conversations"),

@@ -36,6 +36,10 @@ type Services struct {
 	Webhooks        feedwire.WebhookService
 	Deliveries      feedwire.DeliveryService
 	Jobs            feedwire.JobService
+	Boards          feedwire.BoardService
+	Posts           feedwire.PostService
+	Comments        feedwire.CommentService
+	Changelogs      feedwire.ChangelogService
 	Conversations   feedwire.ConversationService
 	// Metrics, when set, serves GET /metrics.
 	Metrics http.Handler

@@ -164,15 +164,6 @@ type deletedBody struct {
 	Deleted bool   `json:"deleted"`
 }
 
-func deleteWebhook(svc feedwire.WebhookService) handler[idInput, output[deletedBody]] {
-	return func(ctx context.Context, workspaceID string, in *idInput) (*output[deletedBody], error) {
-		if err := svc.DeleteWebhook(ctx, workspaceID, in.ID); err != nil {
-			return nil, err
-		}
-		return &output[deletedBody]{deletedBody{ID: in.ID, Object: "webhook", Deleted: true}}, nil
-	}
-}
-
 type rotateSecretInput struct {
 	ID   string `path:"id"`
 	Body struct {

@@ -39,6 +39,10 @@ func checkRefs(ctx context.Context, tx *txn, workspaceID string, refs ...ref) er
 
 var tableNoun = map[string]string{
 	"users":            "user",
+	"boards":           "board",
+	"post_statuses":    "post status",
+	"posts":            "post",
+	"comments":         "comment",
 	"messages":         "message",
 	"discoveries":      "discovery",
 	"discovery_states": "discovery state",

@@ -36,6 +36,9 @@ func (s *Store) CreateAPIKey(ctx context.Context, workspaceName string) (*feedwi
 			ws.ID, ws.CreatedAt = newObjectID(now), now
 			_, err = tx.ExecContext(ctx, `INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)`,
 				ws.ID, ws.Name, millis(ws.CreatedAt))
+			if err == nil {
+				err = insertDefaultStatuses(ctx, tx, ws.ID, now)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("find or create workspace: %w", err)

@@ -11,7 +11,11 @@ import (
 )
 
 func TestFeaturebaseGolden(t *testing.T) {
-	for name, et := range catalog(t, feedwire.FormatFeaturebase) {
+	types := catalog(t, feedwire.FormatFeaturebase)
+	if len(types) != len(feedwire.FeaturebaseTopics) {
+		t.Errorf("the catalog has %d featurebase topics, want the %d of seed 004", len(types), len(feedwire.FeaturebaseTopics))
+	}
+	for name, et := range types {
 		golden(t, filepath.Join("testdata", "featurebase", string(name)+".json"), indent(t, et.Example))
 	}
 }

@@ -173,8 +173,8 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 	svc := httpapi.Services{
 		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s, Components: s, Feedback: s,
 		Events: s, Webhooks: delivery.NewWebhookService(s, client), Deliveries: s, Jobs: st.jobs,
-		Conversations: s,
-		Metrics:       promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ping: s.Ping,
+		Boards: s, Posts: s, Comments: s, Changelogs: s, Conversations: s,
+		Metrics: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ping: s.Ping,
 	}
 	if st.handler, err = httpapi.NewServer(logger, svc, catalog); err != nil {
 		return nil, err
