@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/feedwire/feedwire"
@@ -43,23 +42,8 @@ func sign(h http.Header, w *feedwire.Webhook, envelopeID string, body []byte, no
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", UserAgent)
-	ts := now.Unix()
-	switch w.Format {
-	case feedwire.FormatHarvestr:
-		h.Set(webhook.HeaderHarvestrWebhookID, w.ID)
-		h.Set(webhook.HeaderHarvestrSignature, webhook.SignHarvestr(w.Secret, body))
-	case feedwire.FormatFeaturebase:
-		h.Set(webhook.HeaderFeaturebaseTimestamp, strconv.FormatInt(ts, 10))
-		h.Set(webhook.HeaderFeaturebaseSignature, webhook.SignFeaturebase(w.Secret, ts, body))
-	default:
-		return fmt.Errorf("webhook %s has unknown format %q", w.ID, w.Format)
-	}
-	signature, err := webhook.SignStandard(envelopeID, ts, body, w.Secrets(now)...)
-	if err != nil {
+	if err := webhook.SignHeaders(h, string(w.Format), w.ID, envelopeID, body, now, w.Secrets(now)...); err != nil {
 		return fmt.Errorf("sign for webhook %s: %w", w.ID, err)
 	}
-	h.Set(webhook.HeaderWebhookID, envelopeID)
-	h.Set(webhook.HeaderWebhookTimestamp, strconv.FormatInt(ts, 10))
-	h.Set(webhook.HeaderWebhookSignature, signature)
 	return nil
 }

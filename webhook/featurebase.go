@@ -2,33 +2,12 @@ package webhook
 
 import "encoding/json"
 
-// FeaturebasePayload is the body of a featurebase-format delivery.
-type FeaturebasePayload struct {
-	Object string `json:"object"` // always "notification_event"
-	// ID identifies the delivery: "notif_" and a UUIDv7, unique per event and endpoint,
-	// the same on every retry, so receivers can drop duplicates by it.
-	ID             string `json:"id"`
-	Topic          string `json:"topic"`
-	OrganizationID string `json:"organizationId"`
-	WebhookID      string `json:"webhookId"`
-	CreatedAt      Time   `json:"createdAt"`
-	// DeliveryStatus is "pending": the delivery is under way as the receiver reads it.
-	DeliveryStatus string `json:"deliveryStatus"`
-	// ConversationID and ConversationURL are present on conversation topics only.
-	ConversationID  *string         `json:"conversationId,omitempty"`
-	ConversationURL *string         `json:"conversationUrl,omitempty"`
-	Data            FeaturebaseData `json:"data"`
-}
+// FeaturebasePayload is the body of a featurebase-format delivery with its item left
+// encoded; Decode returns the typed FeaturebaseEvent of its topic.
+type FeaturebasePayload = FeaturebaseEvent[json.RawMessage]
 
-// FeaturebaseData is the data member of a featurebase payload.
-type FeaturebaseData struct {
-	Object string `json:"object"` // always "notification_event_data"
-	// Item is the object the topic is about: a Post, PostVote, Comment, Changelog,
-	// Conversation or ConversationPart, each with its "object" member.
-	Item json.RawMessage `json:"item"`
-	// Changes is present on update and state-change topics only.
-	Changes []Change `json:"changes,omitempty"`
-}
+// FeaturebaseData is the data member of a FeaturebasePayload.
+type FeaturebaseData = FeaturebaseEventData[json.RawMessage]
 
 // Change is one field an update changed.
 type Change struct {

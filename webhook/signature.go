@@ -7,8 +7,11 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The headers that carry signatures and what they sign.
@@ -92,4 +95,39 @@ func standardKey(secret string) ([]byte, error) {
 		return nil, ErrSecretFormat
 	}
 	return key, nil
+}
+
+// The wire formats, as the Format of a webhook names them.
+const (
+	FormatHarvestr    = "harvestr"
+	FormatFeaturebase = "featurebase"
+)
+
+// SignHeaders sets the signature headers of a delivery of body at time now: those of
+// the format ("harvestr" or "featurebase"), keyed with the first secret, and the
+// Standard Webhooks ones, with a signature for each secret (two during a rotation's
+// grace period). webhookID names the webhook and envelopeID the delivery.
+func SignHeaders(h http.Header, format, webhookID, envelopeID string, body []byte, now time.Time, secrets ...string) error {
+	if len(secrets) == 0 {
+		return ErrSecretFormat
+	}
+	ts := now.Unix()
+	switch format {
+	case FormatHarvestr:
+		h.Set(HeaderHarvestrWebhookID, webhookID)
+		h.Set(HeaderHarvestrSignature, SignHarvestr(secrets[0], body))
+	case FormatFeaturebase:
+		h.Set(HeaderFeaturebaseTimestamp, strconv.FormatInt(ts, 10))
+		h.Set(HeaderFeaturebaseSignature, SignFeaturebase(secrets[0], ts, body))
+	default:
+		return fmt.Errorf("webhook: unknown format %q", format)
+	}
+	signature, err := SignStandard(envelopeID, ts, body, secrets...)
+	if err != nil {
+		return err
+	}
+	h.Set(HeaderWebhookID, envelopeID)
+	h.Set(HeaderWebhookTimestamp, strconv.FormatInt(ts, 10))
+	h.Set(HeaderWebhookSignature, signature)
+	return nil
 }

@@ -368,19 +368,10 @@ func rawHTTP(ctx context.Context, url string, payload []byte, secret string, n, 
 
 // harvestrHeaders are the headers feedwire sends with a harvestr delivery.
 func harvestrHeaders(payload []byte, secret string, now time.Time) (http.Header, error) {
-	const id = "msg_bench"
-	standard, err := webhook.SignStandard(id, now.Unix(), payload, secret)
-	if err != nil {
-		return nil, err
-	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	h.Set(webhook.HeaderHarvestrWebhookID, "bench")
-	h.Set(webhook.HeaderHarvestrSignature, webhook.SignHarvestr(secret, payload))
-	h.Set(webhook.HeaderWebhookID, id)
-	h.Set(webhook.HeaderWebhookTimestamp, fmt.Sprint(now.Unix()))
-	h.Set(webhook.HeaderWebhookSignature, standard)
-	return h, nil
+	err := webhook.SignHeaders(h, webhook.FormatHarvestr, "bench", "msg_bench", payload, now, secret)
+	return h, err
 }
 
 func post(ctx context.Context, client *http.Client, url string, payload []byte, headers http.Header) error {
