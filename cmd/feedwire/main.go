@@ -3,6 +3,9 @@
 //	feedwire serve              run the API on an embedded SQLite database
 //	feedwire migrate            apply database migrations
 //	feedwire keys create        print a new API key
+//	feedwire webhooks …         manage webhooks (and deliveries, events, replay, recover)
+//	feedwire listen             receive and print this workspace's webhooks
+//	feedwire trigger TYPE       fire an event type with example resources
 //	feedwire bench              measure delivery against this machine's HTTP ceiling
 package main
 
@@ -60,6 +63,14 @@ func commands() []command {
 		{"serve", "run the API, on embedded SQLite unless --database says otherwise", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"keys", "manage API keys: keys create", runKeys},
+		{"webhooks", "list, create, show, update or delete webhooks", runWebhooks},
+		{"deliveries", "list, show or retry deliveries", runDeliveries},
+		{"events", "list or show the event log, or the event types", runEvents},
+		{"replay", "send every event of a time range to a webhook again", runReplay},
+		{"recover", "retry a webhook's failed deliveries and send what it missed", runRecover},
+		{"listen", "receive this workspace's webhooks here and print them, verified", runListen},
+		{"trigger", "fire any of the 32 event types with example resources", runTrigger},
+		{"completion", "print a shell completion script: completion bash|zsh", runCompletion},
 		{"bench", "measure delivery on this machine against its own HTTP ceiling", runBench},
 	}
 }

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedwire/feedwire"
+)
+
+// syncBuffer is a bytes.Buffer safe for a command writing while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// cli runs a client command against the test server.
+func (s *testServer) cli(t *testing.T, key string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), append(args, "--server", s.url, "--api-key", key), noEnv, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// waitFor polls until cond holds, or fails after 10s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not happen within 10s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestListenAndTrigger is the two-terminal walk: feedwire listen in one, feedwire
+// trigger in the other; listen prints each event, verified, and deletes its webhooks
+// when it stops.
+func TestListenAndTrigger(t *testing.T) {
+	s := startServer(t, "--allow-private-networks")
+	key := s.createKey(t, "acme")
+	ctx, stop := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"listen", "--json", "--server", s.url, "--api-key", key}, noEnv, &out, &errOut)
+	}()
+	waitFor(t, "listen getting ready", func() bool { return strings.Contains(errOut.String(), "ready") })
+
+	for _, event := range []string{"post.created", "MESSAGE_UPDATED", "conversation.admin.snoozed"} {
+		if stdout, stderr, err := s.cli(t, key, "trigger", event); err != nil || !strings.Contains(stdout, "triggered "+event) {
+			t.Fatalf("trigger %s: %v\n%s%s", event, err, stdout, stderr)
+		}
+		waitFor(t, "listen printing "+event, func() bool {
+			return strings.Contains(out.String(), `"topic":"`+event+`"`) || strings.Contains(out.String(), `"event":"`+event+`"`)
+		})
+	}
+	if strings.Contains(errOut.String(), "refused") {
+		t.Errorf("listen refused deliveries:\n%s", errOut.String())
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	if stdout, _, err := s.cli(t, key, "webhooks", "list", "--output", "json"); err != nil || strings.TrimSpace(stdout) != "[]" {
+		t.Errorf("after listen stopped, webhooks are %s (%v); want none", stdout, err)
+	}
+}
+
+// TestTriggerEveryType fires each of the 32 event types and finds it in the event log.
+func TestTriggerEveryType(t *testing.T) {
+	s := startServer(t)
+	key := s.createKey(t, "acme")
+	types := append(append([]feedwire.EventType{}, feedwire.HarvestrEventTypes...), feedwire.FeaturebaseTopics...)
+	for _, et := range types {
+		if _, stderr, err := s.cli(t, key, "trigger", string(et)); err != nil {
+			t.Errorf("trigger %s: %v\n%s", et, err, stderr)
+			continue
+		}
+		list := call(t, key, "GET", s.url+"/v1/events?limit=1&type="+string(et), nil, 200)
+		if len(list["data"].([]any)) != 1 {
+			t.Errorf("trigger %s emitted no %s", et, et)
+		}
+	}
+	if _, _, err := s.cli(t, key, "trigger", "ticket.created"); exitCode(err) != 2 {
+		t.Errorf("an unknown type: %v, want a usage error", err)
+	}
+}
+
+func TestReplayCommand(t *testing.T) {
+	s := startServer(t)
+	key := s.createKey(t, "acme")
+	for range 2 {
+		if _, _, err := s.cli(t, key, "trigger", "post.created"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hook := call(t, key, "POST", s.url+"/v1/webhooks", map[string]any{
+		"name": "late", "url": "http://127.0.0.1:9/hooks", "format": "featurebase", "topics": []string{"post.created"},
+	}, 201)
+	stdout, stderr, err := s.cli(t, key, "replay", "--webhook", hook["id"].(string), "--since", "1h")
+	if err != nil {
+		t.Fatalf("replay: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "replayed 2 events") || !strings.Contains(stderr, "2/2") {
+		t.Errorf("replay printed %q and %q; want a progress bar ending at 2/2 and the count", stdout, stderr)
+	}
+	if list := call(t, key, "GET", s.url+"/v1/deliveries?webhookId="+hook["id"].(string), nil, 200); len(list["data"].([]any)) != 2 {
+		t.Errorf("replay queued %d deliveries, want 2", len(list["data"].([]any)))
+	}
+}
+
+// TestClientCommandErrors checks that the CLI reports the API's domain errors.
+func TestClientCommandErrors(t *testing.T) {
+	s := startServer(t)
+	key := s.createKey(t, "acme")
+	if _, _, err := s.cli(t, key, "webhooks", "show", "nope"); !errors.Is(err, feedwire.ErrNotFound) {
+		t.Errorf("showing a webhook that does not exist: %v, want ErrNotFound", err)
+	}
+	_, _, err := s.cli(t, key, "webhooks", "create", "--name", "x", "--url", "http://127.0.0.1:9/", "--format", "featurebase", "--topics", "nope")
+	var fe *feedwire.Error
+	if !errors.As(err, &fe) || !errors.Is(err, feedwire.ErrInvalid) || len(fe.Problems) != 1 || fe.Problems[0].Field != "topics[0]" {
+		t.Errorf("an unknown topic: %v, want ErrInvalid on topics[0]", err)
+	}
+	if _, _, err := s.cli(t, "fw_wrong", "webhooks", "list"); !errors.Is(err, feedwire.ErrUnauthorized) {
+		t.Errorf("a wrong key: %v, want ErrUnauthorized", err)
+	}
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"webhooks", "list", "--server", s.url}, noEnv, &out, &errOut); exitCode(err) != 2 {
+		t.Errorf("no API key: %v, want a usage error", err)
+	}
+	stdout, _, err := s.cli(t, key, "webhooks", "create", "--name", "crm", "--url", "http://127.0.0.1:9/hooks", "--format", "featurebase", "--topics", "post.created")
+	if err != nil || !strings.Contains(stdout, "whsec_") {
+		t.Fatalf("create: %v\n%s", err, stdout)
+	}
+	stdout, _, err = s.cli(t, key, "webhooks", "list")
+	if err != nil || !strings.Contains(stdout, "crm") || !strings.Contains(stdout, "featurebase") {
+		t.Errorf("list: %v\n%s", err, stdout)
+	}
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/feedwire/feedwire/client"
+)
+
+func runWebhooks(ctx context.Context, e env, args []string) error {
+	return subcommand(e, "webhooks", map[string]func([]string) error{
+		"list":   func(args []string) error { return webhooksList(ctx, e, args) },
+		"create": func(args []string) error { return webhooksCreate(ctx, e, args) },
+		"show":   func(args []string) error { return webhooksShow(ctx, e, args) },
+		"update": func(args []string) error { return webhooksUpdate(ctx, e, args) },
+		"delete": func(args []string) error { return webhooksDelete(ctx, e, args) },
+	}, "list|create|show|update|delete", args)
+}
+
+func webhooksList(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "webhooks list", "List the workspace's webhooks.", "  feedwire webhooks list\n  feedwire webhooks list --output json")
+	connect := remoteFlags(fs, e)
+	limit := fs.Int("limit", 100, "at most this many")
+	if _, err := parseArgs(fs, args, 0, "no arguments"); err != nil {
+		return err
+	}
+	r, err := connect()
+	if err != nil {
+		return err
+	}
+	list, err := r.client.Webhooks(ctx, client.ListOptions{Limit: *limit})
+	if err != nil {
+		return err
+	}
+	rows := make([][]string, len(list.Data))
+	for i, w := range list.Data {
+		rows[i] = []string{w.ID, w.Name, w.Format, w.Status, w.URL, strings.Join(w.Topics, ",")}
+	}
+	return r.table(list.Data, []string{"ID", "NAME", "FORMAT", "STATUS", "URL", "TOPICS"}, rows)
+}
+
+func webhooksCreate(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "webhooks create", "Register a webhook. A harvestr webhook's URL must answer the challenge first.",
+		"  feedwire webhooks create --name crm --url https://example.com/hooks --format featurebase --topics post.created,post.updated\n"+
+			"  feedwire webhooks create --name local --url http://127.0.0.1:9000/ --topics MESSAGE_CREATED --retry-schedule 5s,1m")
+	connect := remoteFlags(fs, e)
+	name := fs.String("name", "", "a name for people")
+	url := fs.String("url", "", "the endpoint")
+	format := fs.String("format", "harvestr", "harvestr or featurebase")
+	topics := fs.String("topics", "", "comma-separated event types of the format (feedwire events types lists them)")
+	schedule := fs.String("retry-schedule", "", "comma-separated delays between attempts; the default spans about 3 days")
+	if _, err := parseArgs(fs, args, 0, "flags only"); err != nil {
+		return err
+	}
+	r, err := connect()
+	if err != nil {
+		return err
+	}
+	in := client.WebhookInput{Name: *name, URL: *url, Format: *format, Topics: splitList(*topics), RetrySchedule: splitList(*schedule)}
+	w, err := r.client.CreateWebhook(ctx, in)
+	if err != nil {
+		return err
+	}
+	return r.showWebhook(w)
+}
+
+func webhooksShow(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "webhooks show", "Show one webhook, its secret included.", "  feedwire webhooks show 6b0594977319…")
+	connect := remoteFlags(fs, e)
+	ids, err := parseArgs(fs, args, 1, "a webhook id")
+	if err != nil {
+		return err
+	}
+	r, err := connect()
+	if err != nil {
+		return err
+	}
+	w, err := r.client.Webhook(ctx, ids[0])
+	if err != nil {
+		return err
+	}
+	return r.showWebhook(w)
+}
+
+func webhooksUpdate(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "webhooks update", "Change a webhook: only the flags given change.",
+		"  feedwire webhooks update 6b0594… --status paused\n  feedwire webhooks update 6b0594… --status active --topics post.created")
+	connect := remoteFlags(fs, e)
+	name := fs.String("name", "", "a new name")
+	url := fs.String("url", "", "a new endpoint")
+	status := fs.String("status", "", "active or paused")
+	topics := fs.String("topics", "", "comma-separated event types, replacing the current ones")
+	ids, err := parseArgs(fs, args, 1, "a webhook id")
+	if err != nil {
+		return err
+	}
+	r, err := connect()
+	if err != nil {
+		return err
+	}
+	patch := map[string]any{}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "name":
+			patch["name"] = *name
+		case "url":
+			patch["url"] = *url
+		case "status":
+			patch["status"] = *status
+		case "topics":
+			patch["topics"] = splitList(*topics)
+		}
+	})
+	if len(patch) == 0 {
+		return usageError("webhooks update: nothing to change; give --name, --url, --status or --topics")
+	}
+	w, err := r.client.UpdateWebhook(ctx, ids[0], patch)
+	if err != nil {
+		return err
+	}
+	return r.showWebhook(w)
+}
+
+func webhooksDelete(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "webhooks delete", "Delete a webhook with its deliveries.", "  feedwire webhooks delete 6b0594…")
+	connect := remoteFlags(fs, e)
+	ids, err := parseArgs(fs, args, 1, "a webhook id")
+	if err != nil {
+		return err
+	}
+	r, err := connect()
+	if err != nil {
+		return err
+	}
+	if err := r.client.DeleteWebhook(ctx, ids[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "deleted webhook %s\n", ids[0])
+	return nil
+}
+
+func (r *remote) showWebhook(w *client.Webhook) error {
+	if r.json {
+		return r.show(w)
+	}
+	last := "-"
+	if w.LastStatus != nil {
+		last = fmt.Sprintf("%d %s at %s", w.LastStatus.Code, w.LastStatus.Message, w.LastStatus.Timestamp.Format(time.RFC3339))
+	}
+	return r.table(w, []string{"FIELD", "VALUE"}, [][]string{
+		{"id", w.ID}, {"name", w.Name}, {"url", w.URL}, {"format", w.Format}, {"status", w.Status},
+		{"status reason", orDash(w.StatusReason)}, {"topics", strings.Join(w.Topics, ",")}, {"secret", w.Secret},
+		{"retry schedule", strings.Join(w.RetrySchedule, ",")}, {"last status", last},
+	})
+}
+
+// splitList splits a comma-separated flag; empty gives nil.
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
