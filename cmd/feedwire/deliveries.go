@@ -27,10 +27,7 @@ func deliveriesList(ctx context.Context, e env, args []string) error {
 	status := fs.String("status", "", "pending, succeeded or failed")
 	since := fs.Duration("since", 0, "only those of the last duration, such as 1h")
 	limit := fs.Int("limit", 50, "at most this many")
-	if _, err := parseArgs(fs, args, 0, "no arguments"); err != nil {
-		return err
-	}
-	r, err := connect()
+	r, _, err := parseRemote(fs, connect, args, 0, "no arguments")
 	if err != nil {
 		return err
 	}
@@ -56,11 +53,7 @@ func deliveriesList(ctx context.Context, e env, args []string) error {
 func deliveriesShow(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "deliveries show", "Show a delivery with every attempt's request and response.", "  feedwire deliveries show 01a20dcc-…")
 	connect := remoteFlags(fs, e)
-	ids, err := parseArgs(fs, args, 1, "a delivery id")
-	if err != nil {
-		return err
-	}
-	r, err := connect()
+	r, ids, err := parseRemote(fs, connect, args, 1, "a delivery id")
 	if err != nil {
 		return err
 	}
@@ -89,11 +82,7 @@ func deliveriesShow(ctx context.Context, e env, args []string) error {
 func deliveriesRetry(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "deliveries retry", "Attempt a delivery again now.", "  feedwire deliveries retry 01a20dcc-…")
 	connect := remoteFlags(fs, e)
-	ids, err := parseArgs(fs, args, 1, "a delivery id")
-	if err != nil {
-		return err
-	}
-	r, err := connect()
+	r, ids, err := parseRemote(fs, connect, args, 1, "a delivery id")
 	if err != nil {
 		return err
 	}
@@ -124,15 +113,12 @@ func runJob(ctx context.Context, e env, kind, summary string, args []string) err
 	webhookID := fs.String("webhook", "", "the webhook (required)")
 	since := fs.Duration("since", 0, "how far back the range starts, such as 1h (required)")
 	until := fs.Duration("until", 0, "how far back the range ends; now when 0")
-	if _, err := parseArgs(fs, args, 0, "flags only"); err != nil {
+	r, _, err := parseRemote(fs, connect, args, 0, "flags only")
+	if err != nil {
 		return err
 	}
 	if *webhookID == "" || *since <= 0 {
 		return usageError(kind + ": --webhook and --since are required")
-	}
-	r, err := connect()
-	if err != nil {
-		return err
 	}
 	now := time.Now()
 	var end time.Time
@@ -193,10 +179,7 @@ func eventsList(ctx context.Context, e env, args []string) error {
 	types := fs.String("type", "", "comma-separated event types")
 	since := fs.Duration("since", 0, "only those of the last duration")
 	limit := fs.Int("limit", 50, "at most this many")
-	if _, err := parseArgs(fs, args, 0, "no arguments"); err != nil {
-		return err
-	}
-	r, err := connect()
+	r, _, err := parseRemote(fs, connect, args, 0, "no arguments")
 	if err != nil {
 		return err
 	}
@@ -218,11 +201,7 @@ func eventsList(ctx context.Context, e env, args []string) error {
 func eventsShow(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "events show", "Show an event with its wire payload.", "  feedwire events show 01a20dcc-…")
 	connect := remoteFlags(fs, e)
-	ids, err := parseArgs(fs, args, 1, "an event id")
-	if err != nil {
-		return err
-	}
-	r, err := connect()
+	r, ids, err := parseRemote(fs, connect, args, 1, "an event id")
 	if err != nil {
 		return err
 	}
@@ -236,10 +215,7 @@ func eventsShow(ctx context.Context, e env, args []string) error {
 func eventTypesList(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "events types", "List the 32 event types and their formats.", "  feedwire events types")
 	connect := remoteFlags(fs, e)
-	if _, err := parseArgs(fs, args, 0, "no arguments"); err != nil {
-		return err
-	}
-	r, err := connect()
+	r, _, err := parseRemote(fs, connect, args, 0, "no arguments")
 	if err != nil {
 		return err
 	}

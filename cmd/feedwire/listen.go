@@ -31,10 +31,7 @@ func runListen(ctx context.Context, e env, args []string) error {
 	port := fs.Int("port", 0, "port to listen on, on 127.0.0.1; any free port when 0")
 	forwardTo := fs.String("forward-to", "", "also POST each verified delivery, unchanged, to this URL")
 	raw := fs.Bool("json", false, "print each delivery's body on one line, nothing else")
-	if _, err := parseArgs(fs, args, 0, "flags only"); err != nil {
-		return err
-	}
-	r, err := connect()
+	r, _, err := parseRemote(fs, connect, args, 0, "flags only")
 	if err != nil {
 		return err
 	}

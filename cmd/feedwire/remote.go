@@ -35,6 +35,17 @@ func remoteFlags(fs *flag.FlagSet, e env) func() (*remote, error) {
 	}
 }
 
+// parseRemote parses a client command's arguments and connects: it returns the remote
+// and the positional arguments, of which there must be want.
+func parseRemote(fs *flag.FlagSet, connect func() (*remote, error), args []string, want int, names string) (*remote, []string, error) {
+	positional, err := parseArgs(fs, args, want, names)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := connect()
+	return r, positional, err
+}
+
 // parseArgs parses flags that may come before, between or after the positional
 // arguments, and returns the positional ones; want is how many there must be.
 func parseArgs(fs *flag.FlagSet, args []string, want int, names string) ([]string, error) {

@@ -16,11 +16,7 @@ func runTrigger(ctx context.Context, e env, args []string) error {
 		"Resources it needs first (a user, a post, a conversation) emit their own events too.",
 		"  feedwire trigger post.created\n  feedwire trigger MESSAGE_UPDATED\n  feedwire trigger conversation.admin.snoozed")
 	connect := remoteFlags(fs, e)
-	names, err := parseArgs(fs, args, 1, "an event type (feedwire events types lists the 32)")
-	if err != nil {
-		return err
-	}
-	r, err := connect()
+	r, names, err := parseRemote(fs, connect, args, 1, "an event type (feedwire events types lists the 32)")
 	if err != nil {
 		return err
 	}

@@ -24,10 +24,7 @@ func webhooksList(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "webhooks list", "List the workspace's webhooks.", "  feedwire webhooks list\n  feedwire webhooks list --output json")
 	connect := remoteFlags(fs, e)
 	limit := fs.Int("limit", 100, "at most this many")
-	if _, err := parseArgs(fs, args, 0, "no arguments"); err != nil {
-		return err
-	}
-	r, err := connect()
+	r, _, err := parseRemote(fs, connect, args, 0, "no arguments")
 	if err != nil {
 		return err
 	}
@@ -52,10 +49,7 @@ func webhooksCreate(ctx context.Context, e env, args []string) error {
 	format := fs.String("format", "harvestr", "harvestr or featurebase")
 	topics := fs.String("topics", "", "comma-separated event types of the format (feedwire events types lists them)")
 	schedule := fs.String("retry-schedule", "", "comma-separated delays between attempts; the default spans about 3 days")
-	if _, err := parseArgs(fs, args, 0, "flags only"); err != nil {
-		return err
-	}
-	r, err := connect()
+	r, _, err := parseRemote(fs, connect, args, 0, "flags only")
 	if err != nil {
 		return err
 	}
@@ -70,11 +64,7 @@ func webhooksCreate(ctx context.Context, e env, args []string) error {
 func webhooksShow(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "webhooks show", "Show one webhook, its secret included.", "  feedwire webhooks show 6b0594977319…")
 	connect := remoteFlags(fs, e)
-	ids, err := parseArgs(fs, args, 1, "a webhook id")
-	if err != nil {
-		return err
-	}
-	r, err := connect()
+	r, ids, err := parseRemote(fs, connect, args, 1, "a webhook id")
 	if err != nil {
 		return err
 	}
@@ -93,11 +83,7 @@ func webhooksUpdate(ctx context.Context, e env, args []string) error {
 	url := fs.String("url", "", "a new endpoint")
 	status := fs.String("status", "", "active or paused")
 	topics := fs.String("topics", "", "comma-separated event types, replacing the current ones")
-	ids, err := parseArgs(fs, args, 1, "a webhook id")
-	if err != nil {
-		return err
-	}
-	r, err := connect()
+	r, ids, err := parseRemote(fs, connect, args, 1, "a webhook id")
 	if err != nil {
 		return err
 	}
@@ -127,11 +113,7 @@ func webhooksUpdate(ctx context.Context, e env, args []string) error {
 func webhooksDelete(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "webhooks delete", "Delete a webhook with its deliveries.", "  feedwire webhooks delete 6b0594…")
 	connect := remoteFlags(fs, e)
-	ids, err := parseArgs(fs, args, 1, "a webhook id")
-	if err != nil {
-		return err
-	}
-	r, err := connect()
+	r, ids, err := parseRemote(fs, connect, args, 1, "a webhook id")
 	if err != nil {
 		return err
 	}
