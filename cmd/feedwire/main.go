@@ -23,18 +23,21 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "feedwire:", err)
-		}
-		os.Exit(exitCode(err))
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "feedwire:", err)
 	}
+	os.Exit(exitCode(err))
 }
 
-// exitCode is 2 for a command line that could not be understood, 1 for anything else.
+// exitCode is 0 for success and for --help, 2 for a command line that could not be
+// understood, 1 for anything else.
 func exitCode(err error) int {
 	var usage usageError
-	if errors.As(err, &usage) || errors.Is(err, flag.ErrHelp) {
+	switch {
+	case err == nil || errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &usage):
 		return 2
 	}
 	return 1

@@ -280,6 +280,9 @@ func TestUsage(t *testing.T) {
 	if err := run(context.Background(), []string{"help"}, noEnv, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "serve") {
 		t.Errorf("help: %v, %q", err, stdout.String())
 	}
+	if err := run(context.Background(), []string{"webhooks", "create", "--help"}, noEnv, &stdout, &stderr); exitCode(err) != 0 || !strings.Contains(stderr.String(), "Examples:") {
+		t.Errorf("webhooks create --help: exit %d, printed %q", exitCode(err), stderr.String())
+	}
 	if err := run(context.Background(), []string{"frobnicate"}, noEnv, &stdout, &stderr); exitCode(err) != 2 {
 		t.Errorf("unknown command: got %v (exit %d), want a usage error", err, exitCode(err))
 	}
