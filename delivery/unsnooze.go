@@ -30,11 +30,24 @@ func NewUnsnoozer(s UnsnoozeStore, logger *slog.Logger, now func() time.Time) *U
 	return &Unsnoozer{store: s, logger: logger, now: now}
 }
 
-// Run reopens conversations as their snoozes end, until ctx is done.
+// Run reopens conversations as their snoozes end, until ctx is done. It takes the
+// write lock only when a snooze has ended: the read that finds the next end is cheap.
 func (u *Unsnoozer) Run(ctx context.Context) error {
 	for {
-		u.Unsnooze(ctx)
-		timer := time.NewTimer(u.wait(ctx))
+		wait := maxUnsnoozeWait
+		next, ok, err := u.store.NextSnoozeEnd(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			u.logger.Error("find the next snooze end", "error", err)
+		case ok && !next.After(u.now()):
+			if u.Unsnooze(ctx) > 0 {
+				continue // more may have ended
+			}
+			// Nothing reopened though one was due: an error, logged; try again later.
+		case ok:
+			wait = min(next.Sub(u.now()), maxUnsnoozeWait)
+		}
+		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
@@ -44,8 +57,8 @@ func (u *Unsnoozer) Run(ctx context.Context) error {
 	}
 }
 
-// Unsnooze reopens the conversations whose snooze has ended.
-func (u *Unsnoozer) Unsnooze(ctx context.Context) {
+// Unsnooze reopens the conversations whose snooze has ended and returns how many.
+func (u *Unsnoozer) Unsnooze(ctx context.Context) int {
 	n, err := u.store.UnsnoozeDue(ctx, u.now())
 	if err != nil && ctx.Err() == nil {
 		u.logger.Error("unsnooze conversations", "error", err)
@@ -53,13 +66,5 @@ func (u *Unsnoozer) Unsnooze(ctx context.Context) {
 	if n > 0 {
 		u.logger.Info("unsnoozed conversations", "conversations", n)
 	}
-}
-
-// wait is how long to sleep: until the next snooze ends, at most maxUnsnoozeWait.
-func (u *Unsnoozer) wait(ctx context.Context) time.Duration {
-	next, ok, err := u.store.NextSnoozeEnd(ctx)
-	if err != nil || !ok {
-		return maxUnsnoozeWait
-	}
-	return min(max(next.Sub(u.now()), time.Millisecond), maxUnsnoozeWait)
+	return n
 }
