@@ -122,8 +122,29 @@ func TestReplayCommand(t *testing.T) {
 	if !strings.Contains(stdout, "replayed 2 events") || !strings.Contains(stderr, "2/2") {
 		t.Errorf("replay printed %q and %q; want a progress bar ending at 2/2 and the count", stdout, stderr)
 	}
-	if list := call(t, key, "GET", s.url+"/v1/deliveries?webhookId="+hook["id"].(string), nil, 200); len(list["data"].([]any)) != 2 {
-		t.Errorf("replay queued %d deliveries, want 2", len(list["data"].([]any)))
+	list := call(t, key, "GET", s.url+"/v1/deliveries?webhookId="+hook["id"].(string), nil, 200)
+	if len(list["data"].([]any)) != 2 {
+		t.Fatalf("replay queued %d deliveries, want 2", len(list["data"].([]any)))
+	}
+
+	// The other client commands over what the replay made.
+	delivery := list["data"].([]any)[0].(map[string]any)["id"].(string)
+	event := list["data"].([]any)[0].(map[string]any)["eventId"].(string)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"deliveries", "list", "--webhook", hook["id"].(string)}, "post.created"},
+		{[]string{"deliveries", "show", delivery}, delivery},
+		{[]string{"deliveries", "retry", delivery}, "is due again"},
+		{[]string{"events", "list", "--type", "post.created", "--output", "json"}, `"type": "post.created"`},
+		{[]string{"events", "show", event}, `"topic": "post.created"`},
+		{[]string{"events", "types"}, "conversation.admin.snoozed"},
+	} {
+		stdout, stderr, err := s.cli(t, key, tc.args...)
+		if err != nil || !strings.Contains(stdout, tc.want) {
+			t.Errorf("%v: %v\n%s%s\nwant %q in the output", tc.args, err, stdout, stderr, tc.want)
+		}
 	}
 }
 
