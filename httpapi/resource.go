@@ -153,3 +153,13 @@ func updateOne[P any, PB interface{ patch() P }, T, B any](update func(context.C
 		return &output[B]{body(v)}, nil
 	}
 }
+
+// deleteOne answers a DELETE with the deleted object's id.
+func deleteOne(object string, remove func(ctx context.Context, workspaceID, id string) error) handler[idInput, output[deletedBody]] {
+	return func(ctx context.Context, workspaceID string, in *idInput) (*output[deletedBody], error) {
+		if err := remove(ctx, workspaceID, in.ID); err != nil {
+			return nil, err
+		}
+		return &output[deletedBody]{deletedBody{ID: in.ID, Object: object, Deleted: true}}, nil
+	}
+}
