@@ -3,11 +3,14 @@ package feedwire
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // WebhookStatus says whether a webhook receives deliveries.
@@ -29,7 +32,7 @@ var DefaultRetrySchedule = []time.Duration{
 	10 * time.Hour, 14 * time.Hour, 20 * time.Hour, 24 * time.Hour,
 }
 
-// Limits of a webhook's request configuration.
+// Limits of a webhook's configuration.
 const (
 	DefaultWebhookTimeout = 5 * time.Second
 	MinWebhookTimeout     = time.Second
@@ -38,6 +41,7 @@ const (
 	MaxRetryDelay         = 7 * 24 * time.Hour
 	MaxRetryScheduleLen   = 20
 	MaxSecretGracePeriod  = 7 * 24 * time.Hour
+	MaxSecretTokenLen     = 256 // bytes, of a harvestr webhook's own secret token
 )
 
 // Webhook is an endpoint that receives the events of some types, in one wire format.
@@ -52,11 +56,13 @@ type Webhook struct {
 	Status      WebhookStatus
 	// StatusReason says why feedwire suspended the webhook.
 	StatusReason *string
-	// Secret signs every delivery: "whsec_" and the base64 of random bytes, as Standard
-	// Webhooks defines it. The vendor signatures use the whole string as their key.
+	// Secret signs the deliveries; CheckSecret says what it may be. The vendor signatures
+	// use the whole string as their key. It is "" when a harvestr webhook has no secret:
+	// its deliveries then go unsigned, and only its challenge is signed, with the empty key.
 	Secret string
 	// PreviousSecret, until PreviousSecretExpiresAt, also signs the Standard Webhooks
 	// signature, so receivers can move to a rotated secret without failing deliveries.
+	// It is never "": a webhook that had no secret has no previous one.
 	PreviousSecret          *string
 	PreviousSecretExpiresAt *time.Time
 	Timeout                 time.Duration
@@ -96,8 +102,8 @@ func (w *Webhook) Schedule() []time.Duration {
 	return DefaultRetrySchedule
 }
 
-// Secrets returns the secrets that sign a delivery at time now: the current one, then
-// the previous one while its grace period lasts.
+// Secrets returns the secrets that sign a delivery at time now: the current one ("" when
+// the webhook has none), then the previous one while its grace period lasts.
 func (w *Webhook) Secrets(now time.Time) []string {
 	secrets := []string{w.Secret}
 	if w.PreviousSecret != nil && w.PreviousSecretExpiresAt != nil && now.Before(*w.PreviousSecretExpiresAt) {
@@ -113,7 +119,7 @@ type WebhookInput struct {
 	Description   *string
 	Format        Format
 	Topics        []EventType
-	Secret        *string // generated when nil
+	Secret        *string // generated when nil; "" for none, in a harvestr webhook
 	Timeout       time.Duration
 	Headers       map[string]string
 	RetrySchedule []time.Duration
@@ -210,7 +216,7 @@ func (w *Webhook) Validate() error {
 	if !slices.Contains([]WebhookStatus{WebhookActive, WebhookPaused, WebhookSuspended}, w.Status) {
 		p.Add("status", "must be active or paused")
 	}
-	if err := CheckSecret(w.Secret); err != nil {
+	if err := CheckSecret(w.Format, w.Secret); err != nil {
 		p.Add("secret", err.Error())
 	}
 	if w.Timeout < MinWebhookTimeout || w.Timeout > MaxWebhookTimeout {
@@ -288,12 +294,23 @@ func checkSchedule(p *Problems, schedule []time.Duration) {
 	}
 }
 
-// SecretPrefix starts every webhook secret.
+// SecretPrefix starts every webhook secret that feedwire generates.
 const SecretPrefix = "whsec_"
 
-// CheckSecret reports whether s is a webhook secret as Standard Webhooks defines one:
-// "whsec_" and the base64 of 24 to 64 bytes.
-func CheckSecret(s string) error {
+// CheckSecret reports whether s may be the secret of a webhook of format f.
+//
+// A featurebase webhook always has a secret as Standard Webhooks defines one: "whsec_"
+// and the base64 of 24 to 64 bytes. A harvestr webhook, as in Harvestr, may have none
+// (""), or a secret token of the user's own choosing: the text its receiver already
+// has configured, 1 to 256 bytes of UTF-8 without control characters. A "whsec_" secret
+// is such a text too.
+func CheckSecret(f Format, s string) error {
+	if f == FormatHarvestr {
+		return checkSecretToken(s)
+	}
+	if s == "" {
+		return fmt.Errorf("a %s webhook always has a secret: leave it out to have one generated", f)
+	}
 	key, ok := strings.CutPrefix(s, SecretPrefix)
 	if !ok {
 		return fmt.Errorf("must start with %s", SecretPrefix)
@@ -302,6 +319,43 @@ func CheckSecret(s string) error {
 	if err != nil || len(b) < 24 || len(b) > 64 {
 		return fmt.Errorf("must be %s and the base64 of 24 to 64 random bytes", SecretPrefix)
 	}
+	return nil
+}
+
+// checkSecretToken reports whether s may be the secret of a harvestr webhook: none, or
+// one line of text that a receiver can hold in its configuration.
+func checkSecretToken(s string) error {
+	switch {
+	case len(s) > MaxSecretTokenLen:
+		return fmt.Errorf("must be at most %d bytes, or \"\" for no secret", MaxSecretTokenLen)
+	case !utf8.ValidString(s):
+		return errors.New("must be UTF-8 text")
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return errors.New("must not contain control characters such as line breaks or tabs")
+	}
+	return nil
+}
+
+// RotateSecret replaces w's secret with secret at time now. For grace, up to
+// MaxSecretGracePeriod, the previous secret keeps signing the Standard Webhooks
+// signature; when w had no secret there is no previous one.
+func (w *Webhook) RotateSecret(secret string, grace time.Duration, now time.Time) error {
+	var p Problems
+	if err := CheckSecret(w.Format, secret); err != nil {
+		p.Add("secret", err.Error())
+	}
+	if grace < 0 || grace > MaxSecretGracePeriod {
+		p.Add("gracePeriod", "must be from 0s to 168h")
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	w.PreviousSecret, w.PreviousSecretExpiresAt = nil, nil
+	if grace > 0 && w.Secret != "" {
+		previous, expires := w.Secret, now.Add(grace)
+		w.PreviousSecret, w.PreviousSecretExpiresAt = &previous, &expires
+	}
+	w.Secret, w.UpdatedAt = secret, now
 	return nil
 }
 
@@ -318,7 +372,8 @@ type WebhookService interface {
 	// DeleteWebhook removes a webhook with its deliveries.
 	DeleteWebhook(ctx context.Context, workspaceID, id string) error
 	// RotateWebhookSecret replaces the secret; the old one keeps signing the Standard
-	// Webhooks signature for grace. newSecret is generated when nil.
+	// Webhooks signature for grace. newSecret is generated when nil; CheckSecret says
+	// what it may be.
 	RotateWebhookSecret(ctx context.Context, workspaceID, id string, grace time.Duration, newSecret *string) (*Webhook, error)
 	// TestWebhook queues a delivery of an example event of that type (the webhook's
 	// first topic when empty) to the webhook, whatever its status, and returns it.

@@ -19,7 +19,7 @@ type Webhook struct {
 	Topics        []string       `json:"topics"`
 	Status        string         `json:"status"`
 	StatusReason  *string        `json:"statusReason"`
-	Secret        string         `json:"secret"`
+	Secret        string         `json:"secret"` // "" when a harvestr webhook has none (null in the API)
 	RequestConfig RequestConfig  `json:"requestConfig"`
 	RetrySchedule []string       `json:"retrySchedule"`
 	LastStatus    *LastStatus    `json:"lastStatus"`
@@ -48,7 +48,7 @@ type WebhookInput struct {
 	Format        string         `json:"format"`
 	Topics        []string       `json:"topics"`
 	Description   *string        `json:"description,omitempty"`
-	Secret        *string        `json:"secret,omitempty"`
+	Secret        *string        `json:"secret,omitempty"` // generated when nil; a harvestr webhook may have none (""), or any text
 	RequestConfig *RequestConfig `json:"requestConfig,omitempty"`
 	RetrySchedule []string       `json:"retrySchedule,omitempty"`
 }

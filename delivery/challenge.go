@@ -17,10 +17,11 @@ import (
 // challengeTimeout is how long a harvestr endpoint has to answer the challenge.
 const challengeTimeout = 5 * time.Second
 
-// Challenge runs the harvestr handshake against url: it POSTs {"challenge":"<uuid>"},
-// signed in X-Harvestr-Signature with the secret, and wants a 200 to 208 answer within
-// five seconds, without redirects. Anything else is an ErrInvalid error on the url field
-// that says what the endpoint did.
+// Challenge runs the harvestr handshake against url: it POSTs {"challenge":"<uuid>"}
+// with Harvestr's User-Agent, signed in X-Harvestr-Signature with the secret (with the
+// empty key when the webhook has none, as Harvestr does), and wants a 200 to 208 answer
+// within five seconds, without redirects. Anything else is an ErrInvalid error on the
+// url field that says what the endpoint did.
 func Challenge(ctx context.Context, client *http.Client, url, secret string) error {
 	body := []byte(`{"challenge":"` + newUUID() + `"}`)
 	ctx, cancel := context.WithTimeout(ctx, challengeTimeout)
@@ -30,7 +31,7 @@ func Challenge(ctx context.Context, client *http.Client, url, secret string) err
 		return feedwire.Invalid("url", "cannot be requested: "+err.Error())
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", UserAgent)
+	req.Header.Set("User-Agent", HarvestrUserAgent)
 	req.Header.Set(webhook.HeaderHarvestrChallengeSignature, webhook.SignHarvestr(secret, body))
 	resp, err := client.Do(req)
 	if err != nil {

@@ -12,8 +12,20 @@ import (
 	"github.com/feedwire/feedwire/wire"
 )
 
-// UserAgent is the User-Agent of every request feedwire sends.
-const UserAgent = "feedwire-webhooks/1.0"
+// The User-Agent of the requests feedwire sends: its own, but to a harvestr webhook,
+// where it sends what Harvestr sends, the challenge included (research/vendors.md §1.2).
+const (
+	UserAgent         = "feedwire-webhooks/1.0"
+	HarvestrUserAgent = "harvestr-webhook/1.0.0"
+)
+
+// userAgent returns the User-Agent of the requests to a webhook of format f.
+func userAgent(f feedwire.Format) string {
+	if f == feedwire.FormatHarvestr {
+		return HarvestrUserAgent
+	}
+	return UserAgent
+}
 
 // newRequest builds the request of one attempt at time now: the body in the webhook's
 // format, its custom headers, the format's own signature headers, and the Standard
@@ -35,13 +47,14 @@ func newRequest(ctx context.Context, c *feedwire.Claim, now time.Time) (*http.Re
 	return req, body, nil
 }
 
-// sign sets every header of a delivery of body to w.
+// sign sets every header of a delivery of body to w. A harvestr webhook without a
+// secret gets no signature headers, but still the ids and the timestamp.
 func sign(h http.Header, w *feedwire.Webhook, envelopeID string, body []byte, now time.Time) error {
 	for name, value := range w.Headers {
 		h.Set(name, value) // validation keeps these off the headers set below
 	}
 	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", UserAgent)
+	h.Set("User-Agent", userAgent(w.Format))
 	if err := webhook.SignHeaders(h, string(w.Format), w.ID, envelopeID, body, now, w.Secrets(now)...); err != nil {
 		return fmt.Errorf("sign for webhook %s: %w", w.ID, err)
 	}

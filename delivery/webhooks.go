@@ -77,7 +77,8 @@ func (s *WebhookService) DeleteWebhook(ctx context.Context, workspaceID, id stri
 	return s.store.DeleteWebhook(ctx, workspaceID, id)
 }
 
-// RotateWebhookSecret replaces the secret with newSecret, or a generated one when nil.
+// RotateWebhookSecret replaces the secret with newSecret ("" for none, in a harvestr
+// webhook), or a generated one when nil.
 func (s *WebhookService) RotateWebhookSecret(ctx context.Context, workspaceID, id string, grace time.Duration, newSecret *string) (*feedwire.Webhook, error) {
 	secret := webhook.NewSecret()
 	if newSecret != nil {

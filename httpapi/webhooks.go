@@ -20,7 +20,7 @@ type webhookBody struct {
 	Topics                  []string          `json:"topics"`
 	Status                  string            `json:"status" enum:"active,paused,suspended"`
 	StatusReason            *string           `json:"statusReason" doc:"Why feedwire suspended the webhook"`
-	Secret                  string            `json:"secret" doc:"Signs every delivery; see the README for the three signatures"`
+	Secret                  *string           `json:"secret" doc:"Signs the deliveries, as given: whsec_ and base64, or a harvestr webhook's own text; see the README for the signatures. null when a harvestr webhook has no secret: its deliveries are unsigned, and only its challenge is signed, with the empty key"`
 	PreviousSecretExpiresAt *webhook.Time     `json:"previousSecretExpiresAt" doc:"Until then the previous secret also signs the webhook-signature header"`
 	RequestConfig           requestConfigBody `json:"requestConfig"`
 	RetrySchedule           []string          `json:"retrySchedule" doc:"The delays between attempts"`
@@ -53,7 +53,7 @@ func newWebhookBody(w *feedwire.Webhook) webhookBody {
 	b := webhookBody{
 		Object: "webhook", ID: w.ID, Name: w.Name, URL: w.URL, Description: w.Description,
 		Format: string(w.Format), Topics: make([]string, len(w.Topics)), Status: string(w.Status),
-		StatusReason: w.StatusReason, Secret: w.Secret, PreviousSecretExpiresAt: webhook.NewTimePtr(w.PreviousSecretExpiresAt),
+		StatusReason: w.StatusReason, Secret: secretOrNull(w.Secret), PreviousSecretExpiresAt: webhook.NewTimePtr(w.PreviousSecretExpiresAt),
 		RequestConfig: requestConfigBody{TimeoutMs: int(w.Timeout.Milliseconds()), Headers: w.Headers},
 		RetrySchedule: formatDurations(w.Schedule()),
 		Health: healthBody{
@@ -72,6 +72,14 @@ func newWebhookBody(w *feedwire.Webhook) webhookBody {
 	return b
 }
 
+// secretOrNull shows a webhook's secret, null when it has none.
+func secretOrNull(secret string) *string {
+	if secret == "" {
+		return nil
+	}
+	return &secret
+}
+
 type requestConfigInput struct {
 	TimeoutMs int               `json:"timeoutMs,omitempty" minimum:"1000" maximum:"30000" doc:"Default 5000"`
 	Headers   map[string]string `json:"headers,omitempty" doc:"At most 10; they may not replace feedwire's own headers"`
@@ -84,7 +92,7 @@ type createWebhookInput struct {
 		Description   *string              `json:"description,omitempty" maxLength:"500"`
 		Format        feedwire.Format      `json:"format" enum:"harvestr,featurebase"`
 		Topics        []feedwire.EventType `json:"topics" minItems:"1" doc:"Event types of the format, as GET /v1/event-types lists them"`
-		Secret        *string              `json:"secret,omitempty" doc:"whsec_ and the base64 of 24 to 64 bytes; generated when left out"`
+		Secret        *string              `json:"secret,omitempty" doc:"Generated (whsec_ and the base64 of 32 random bytes) when left out. featurebase: whsec_ and the base64 of 24 to 64 bytes. harvestr: \"\" for no secret (unsigned deliveries), or any text of 1 to 256 bytes without control characters, used as given"`
 		RequestConfig *requestConfigInput  `json:"requestConfig,omitempty"`
 		RetrySchedule []string             `json:"retrySchedule,omitempty" doc:"Delays between attempts, such as [\"5s\", \"5m\", \"30m\"]; the default spans about 3 days"`
 	}
@@ -168,7 +176,7 @@ type rotateSecretInput struct {
 	ID   string `path:"id"`
 	Body struct {
 		GracePeriod string  `json:"gracePeriod,omitempty" doc:"How long the old secret keeps signing webhook-signature, up to 168h; default 0s"`
-		Secret      *string `json:"secret,omitempty" doc:"The new secret; generated when left out"`
+		Secret      *string `json:"secret,omitempty" doc:"The new secret, generated when left out. featurebase: whsec_ and the base64 of 24 to 64 bytes. harvestr: \"\" for no secret, or any text of 1 to 256 bytes without control characters"`
 	}
 }
 

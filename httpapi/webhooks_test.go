@@ -127,3 +127,83 @@ func toStrings(v any) []string {
 	}
 	return out
 }
+
+// TestWebhookSecrets creates and rotates harvestr webhooks with no secret and with a
+// secret token of the user's own: the API shows null for none and the text as given.
+func TestWebhookSecrets(t *testing.T) {
+	a := setup(t)
+	url := receiver(t).URL
+	none := a.must(201, "POST", "/v1/webhooks", `{"name":"x","url":"`+url+`","format":"harvestr","topics":["MESSAGE_CREATED"],"secret":""}`)
+	id := none["id"].(string)
+	if secret, ok := none["secret"]; !ok || secret != nil {
+		t.Errorf(`created with "secret": "": secret %v (present %v), want null`, secret, ok)
+	}
+	if got := a.must(200, "GET", "/v1/webhooks/"+id, ""); got["secret"] != nil {
+		t.Errorf("GET shows secret %v, want null", got["secret"])
+	}
+	list := a.must(200, "GET", "/v1/webhooks", "")
+	if got := list["data"].([]any)[0].(map[string]any); got["secret"] != nil {
+		t.Errorf("the list shows secret %v, want null", got["secret"])
+	}
+
+	text := a.must(201, "POST", "/v1/webhooks", `{"name":"x","url":"`+url+`","format":"harvestr","topics":["MESSAGE_CREATED"],"secret":"my shared token 42"}`)
+	if text["secret"] != "my shared token 42" {
+		t.Errorf("created with a text secret: secret %v, want it as given", text["secret"])
+	}
+
+	rotated := a.must(200, "POST", "/v1/webhooks/"+text["id"].(string)+"/secret", `{"secret":"","gracePeriod":"1h"}`)
+	if rotated["secret"] != nil || rotated["previousSecretExpiresAt"] == nil {
+		t.Errorf(`rotated to "" with a grace period: %v, want secret null and the text kept for 1h`, rotated)
+	}
+	rotated = a.must(200, "POST", "/v1/webhooks/"+id+"/secret", `{"secret":"another token","gracePeriod":"1h"}`)
+	if rotated["secret"] != "another token" || rotated["previousSecretExpiresAt"] != nil {
+		t.Errorf("rotated from none to a text: %v, want the text and no previous secret", rotated)
+	}
+	rotated = a.must(200, "POST", "/v1/webhooks/"+id+"/secret", `{}`)
+	if secret, _ := rotated["secret"].(string); !strings.HasPrefix(secret, "whsec_") {
+		t.Errorf("rotated without a secret: %v, want a generated one", rotated["secret"])
+	}
+}
+
+// TestWebhookSecretRefusals checks the secrets each format refuses, on create and on
+// rotation, and that a refused create stores nothing.
+func TestWebhookSecretRefusals(t *testing.T) {
+	a := setup(t)
+	url := receiver(t).URL
+	create := func(format, topic, secret string) string {
+		return `{"name":"x","url":"` + url + `","format":"` + format + `","topics":["` + topic + `"],"secret":` + secret + `}`
+	}
+	tests := []struct {
+		name, body, want string
+	}{
+		{"featurebase without a secret", create("featurebase", "post.created", `""`), "always has a secret"},
+		{"featurebase with a text", create("featurebase", "post.created", `"my shared token 42"`), "must start with whsec_"},
+		{"harvestr with 300 bytes", create("harvestr", "MESSAGE_CREATED", `"`+strings.Repeat("k", 300)+`"`), "at most 256 bytes"},
+		{"harvestr with a line break", create("harvestr", "MESSAGE_CREATED", `"two\nlines"`), "control characters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, problem := a.do("POST", "/v1/webhooks", tt.body)
+			if status != 422 || !hasProblem(problem, "body.secret") || !strings.Contains(problemText(problem), tt.want) {
+				t.Errorf("got %d %s, want 422 on body.secret saying %q", status, problemText(problem), tt.want)
+			}
+		})
+	}
+	if list := a.must(200, "GET", "/v1/webhooks", ""); len(list["data"].([]any)) != 0 {
+		t.Errorf("refused requests stored webhooks: %v", list["data"])
+	}
+
+	fb := a.must(201, "POST", "/v1/webhooks", `{"name":"x","url":"`+url+`","format":"featurebase","topics":["post.created"]}`)
+	hv := a.must(201, "POST", "/v1/webhooks", `{"name":"x","url":"`+url+`","format":"harvestr","topics":["MESSAGE_CREATED"]}`)
+	for _, tc := range []struct{ name, id, body string }{
+		{"featurebase to none", fb["id"].(string), `{"secret":""}`},
+		{"harvestr to a line break", hv["id"].(string), `{"secret":"two\nlines"}`},
+	} {
+		if status, problem := a.do("POST", "/v1/webhooks/"+tc.id+"/secret", tc.body); status != 422 || !hasProblem(problem, "body.secret") {
+			t.Errorf("rotate %s: got %d %s, want 422 on body.secret", tc.name, status, problemText(problem))
+		}
+	}
+	if got := a.must(200, "GET", "/v1/webhooks/"+fb["id"].(string), ""); got["secret"] != fb["secret"] {
+		t.Errorf("a refused rotation changed the secret to %v", got["secret"])
+	}
+}

@@ -309,28 +309,18 @@ func (s *Store) DeleteWebhook(ctx context.Context, workspaceID, id string) error
 	})
 }
 
-// RotateWebhookSecret replaces the webhook's secret with newSecret; the old one stays
-// valid for grace (not at all when grace is 0).
+// RotateWebhookSecret replaces the webhook's secret with newSecret, which must suit the
+// webhook's format; the old one stays valid for grace (not at all when grace is 0).
 func (s *Store) RotateWebhookSecret(ctx context.Context, workspaceID, id string, grace time.Duration, newSecret string) (*feedwire.Webhook, error) {
-	if err := feedwire.CheckSecret(newSecret); err != nil {
-		return nil, feedwire.Invalid("secret", err.Error())
-	}
-	if grace < 0 || grace > feedwire.MaxSecretGracePeriod {
-		return nil, feedwire.Invalid("gracePeriod", "must be from 0s to 168h")
-	}
 	var w *feedwire.Webhook
 	err := s.inTx(ctx, func(tx *txn) error {
 		var err error
 		if w, err = getWebhook(ctx, tx, workspaceID, id); err != nil {
 			return err
 		}
-		now := s.clock()
-		w.PreviousSecret, w.PreviousSecretExpiresAt = nil, nil
-		if grace > 0 {
-			previous, expires := w.Secret, now.Add(grace)
-			w.PreviousSecret, w.PreviousSecretExpiresAt = &previous, &expires
+		if err := w.RotateSecret(newSecret, grace, s.clock()); err != nil {
+			return err
 		}
-		w.Secret, w.UpdatedAt = newSecret, now
 		return writeWebhook(ctx, tx, w)
 	})
 	if err != nil {

@@ -37,9 +37,8 @@ const (
 // SecretPrefix starts every secret feedwire issues.
 const SecretPrefix = "whsec_"
 
-// ErrSecretFormat means a secret is not "whsec_" and base64, so it cannot key a
-// Standard Webhooks signature.
-var ErrSecretFormat = errors.New("webhook: a secret must be whsec_ and base64")
+// ErrNoSecret means there is no secret to sign with: none was given, or only empty ones.
+var ErrNoSecret = errors.New("webhook: no secret to sign with")
 
 // NewSecret returns a new random secret: "whsec_" and the base64 of 32 bytes.
 func NewSecret() string {
@@ -49,7 +48,8 @@ func NewSecret() string {
 }
 
 // SignHarvestr returns the harvestr signature of body: the lower-case hex HMAC-SHA256
-// of the raw body, keyed with the secret as given. The challenge is signed the same way.
+// of the raw body, keyed with the secret as given. The challenge is signed the same way,
+// with the empty key when the webhook has no secret.
 func SignHarvestr(secret string, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(body)
@@ -68,14 +68,16 @@ func SignFeaturebase(secret string, timestamp int64, body []byte) string {
 }
 
 // SignStandard returns the value of the Standard Webhooks signature header for a
-// message: for each secret, "v1," and the base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"
-// keyed with the base64-decoded part of the secret, the signatures separated by spaces.
+// message: for each non-empty secret, "v1," and the base64 HMAC-SHA256 of
+// "<id>.<timestamp>.<body>", the signatures separated by spaces. A secret of "whsec_"
+// and base64 keys it with the bytes it encodes, any other text with its own bytes.
+// Empty secrets sign nothing; when every secret is empty it returns ErrNoSecret.
 func SignStandard(id string, timestamp int64, body []byte, secrets ...string) (string, error) {
 	signatures := make([]string, 0, len(secrets))
 	for _, secret := range secrets {
-		key, err := standardKey(secret)
-		if err != nil {
-			return "", err
+		key := standardKey(secret)
+		if key == nil {
+			continue
 		}
 		mac := hmac.New(sha256.New, key)
 		mac.Write([]byte(id))
@@ -85,16 +87,28 @@ func SignStandard(id string, timestamp int64, body []byte, secrets ...string) (s
 		mac.Write(body)
 		signatures = append(signatures, "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
 	}
+	if len(signatures) == 0 {
+		return "", ErrNoSecret
+	}
 	return strings.Join(signatures, " "), nil
 }
 
-// standardKey returns the HMAC key a Standard Webhooks secret stands for.
-func standardKey(secret string) ([]byte, error) {
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, SecretPrefix))
-	if err != nil || len(key) == 0 {
-		return nil, ErrSecretFormat
+// standardKey returns the key of the Standard Webhooks signature for a webhook's
+// secret, or nil for the empty secret, which signs nothing. A secret of "whsec_" and
+// base64, as Standard Webhooks defines one, stands for the bytes it encodes. Any other
+// text, such as a harvestr secret token of the user's choosing, is its own key: that is
+// what a Standard Webhooks library computes when given "whsec_" and the base64 of the
+// text, so a receiver with such a library verifies either kind.
+func standardKey(secret string) []byte {
+	if secret == "" {
+		return nil
 	}
-	return key, nil
+	if encoded, ok := strings.CutPrefix(secret, SecretPrefix); ok {
+		if key, err := base64.StdEncoding.DecodeString(encoded); err == nil && len(key) > 0 {
+			return key
+		}
+	}
+	return []byte(secret)
 }
 
 // The wire formats, as the Format of a webhook names them.
@@ -103,31 +117,42 @@ const (
 	FormatFeaturebase = "featurebase"
 )
 
-// SignHeaders sets the signature headers of a delivery of body at time now: those of
-// the format ("harvestr" or "featurebase"), keyed with the first secret, and the
-// Standard Webhooks ones, with a signature for each secret (two during a rotation's
-// grace period). webhookID names the webhook and envelopeID the delivery.
+// SignHeaders sets the signature headers of a delivery of body at time now. secrets are
+// the webhook's current secret, "" when it has none, then any that keep signing during
+// a rotation's grace period. webhookID names the webhook and envelopeID the delivery.
+//
+// The headers of the format are keyed with the current secret: for "harvestr",
+// X-Harvestr-Webhook-Id and, when there is a secret, X-Harvestr-Webhook-Signature; for
+// "featurebase", which always has a secret, X-Webhook-Timestamp and X-Webhook-Signature.
+// Then the Standard Webhooks ones: webhook-id and webhook-timestamp always, and
+// webhook-signature with a signature for each non-empty secret (two during a grace
+// period), left out when there is none.
 func SignHeaders(h http.Header, format, webhookID, envelopeID string, body []byte, now time.Time, secrets ...string) error {
-	if len(secrets) == 0 {
-		return ErrSecretFormat
+	var current string
+	if len(secrets) > 0 {
+		current = secrets[0]
 	}
 	ts := now.Unix()
 	switch format {
 	case FormatHarvestr:
 		h.Set(HeaderHarvestrWebhookID, webhookID)
-		h.Set(HeaderHarvestrSignature, SignHarvestr(secrets[0], body))
+		if current != "" {
+			h.Set(HeaderHarvestrSignature, SignHarvestr(current, body))
+		}
 	case FormatFeaturebase:
+		if current == "" {
+			return fmt.Errorf("%w: a featurebase delivery is always signed", ErrNoSecret)
+		}
 		h.Set(HeaderFeaturebaseTimestamp, strconv.FormatInt(ts, 10))
-		h.Set(HeaderFeaturebaseSignature, SignFeaturebase(secrets[0], ts, body))
+		h.Set(HeaderFeaturebaseSignature, SignFeaturebase(current, ts, body))
 	default:
 		return fmt.Errorf("webhook: unknown format %q", format)
 	}
-	signature, err := SignStandard(envelopeID, ts, body, secrets...)
-	if err != nil {
-		return err
-	}
 	h.Set(HeaderWebhookID, envelopeID)
 	h.Set(HeaderWebhookTimestamp, strconv.FormatInt(ts, 10))
-	h.Set(HeaderWebhookSignature, signature)
+	// SignStandard fails only with ErrNoSecret: no secret, no signature.
+	if signature, err := SignStandard(envelopeID, ts, body, secrets...); err == nil {
+		h.Set(HeaderWebhookSignature, signature)
+	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package webhook_test
 
 import (
+	"encoding/base64"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -56,7 +58,75 @@ func TestSignStandardWithOfficialLibrary(t *testing.T) {
 	if err := other.Verify(body, h); err == nil {
 		t.Error("the official library accepts the signature with another secret")
 	}
-	if _, err := webhook.SignStandard("msg_1", now.Unix(), body, "whsec_%%%"); err == nil {
-		t.Error("SignStandard accepted a secret that is not base64")
+	if _, err := webhook.SignStandard("msg_1", now.Unix(), body, ""); !errors.Is(err, webhook.ErrNoSecret) {
+		t.Errorf("SignStandard with only the empty secret: err %v, want ErrNoSecret", err)
+	}
+}
+
+// TestSignStandardTextSecret checks the key of a secret that is not "whsec_" and base64,
+// such as a harvestr secret token: its own bytes, which the official library uses when
+// given "whsec_" and the base64 of the text.
+func TestSignStandardTextSecret(t *testing.T) {
+	body := []byte(`{"id":"a0b1","event":"MESSAGE_CREATED","data":{}}`)
+	now := time.Now()
+	for _, text := range []string{"my shared token 42", "whsec_%%%", "whsec_", "ünïcødé ✓", "x"} {
+		header, err := webhook.SignStandard("msg_1", now.Unix(), body, text)
+		if err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		h := http.Header{}
+		h.Set(webhook.HeaderWebhookID, "msg_1")
+		h.Set(webhook.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
+		h.Set(webhook.HeaderWebhookSignature, header)
+		wh, err := standardwebhooks.NewWebhook(webhook.SecretPrefix + base64.StdEncoding.EncodeToString([]byte(text)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wh.Verify(body, h); err != nil {
+			t.Errorf("%q: the official library, given whsec_ and the base64 of the text, rejects the signature: %v", text, err)
+		}
+	}
+}
+
+// TestSignHeadersSecrets checks which headers each kind of secret yields: none signs
+// nothing but the challenge, and during a grace period every non-empty secret signs
+// webhook-signature while the vendor signature uses the current one.
+func TestSignHeadersSecrets(t *testing.T) {
+	body := []byte(`{"id":"a0b1","event":"MESSAGE_CREATED","data":{}}`)
+	now := time.Unix(1700000000, 0)
+	old := "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2Vj"
+	tests := []struct {
+		name           string
+		secrets        []string
+		wantHarvestr   string // the key of X-Harvestr-Webhook-Signature; "" for no header
+		wantSignatures int
+	}{
+		{"no secret", []string{""}, "", 0},
+		{"no secrets at all", nil, "", 0},
+		{"text secret", []string{"my shared token 42"}, "my shared token 42", 1},
+		{"whsec secret", []string{old}, old, 1},
+		{"rotated from none", []string{"my shared token 42", ""}, "my shared token 42", 1},
+		{"rotated to none", []string{"", old}, "", 1},
+		{"rotated to text", []string{"my shared token 42", old}, "my shared token 42", 2},
+	}
+	for _, tc := range tests {
+		h := http.Header{}
+		if err := webhook.SignHeaders(h, webhook.FormatHarvestr, "wh_1", "msg_1", body, now, tc.secrets...); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		_, signed := h[webhook.HeaderHarvestrSignature]
+		if signed != (tc.wantHarvestr != "") || signed && h.Get(webhook.HeaderHarvestrSignature) != webhook.SignHarvestr(tc.wantHarvestr, body) {
+			t.Errorf("%s: %s %q, want one keyed with %q", tc.name, webhook.HeaderHarvestrSignature, h.Get(webhook.HeaderHarvestrSignature), tc.wantHarvestr)
+		}
+		_, signed = h[http.CanonicalHeaderKey(webhook.HeaderWebhookSignature)]
+		if n := len(strings.Fields(h.Get(webhook.HeaderWebhookSignature))); n != tc.wantSignatures || signed != (n > 0) {
+			t.Errorf("%s: webhook-signature %q, want %d signatures", tc.name, h.Get(webhook.HeaderWebhookSignature), tc.wantSignatures)
+		}
+		if h.Get(webhook.HeaderWebhookID) != "msg_1" || h.Get(webhook.HeaderWebhookTimestamp) != "1700000000" || h.Get(webhook.HeaderHarvestrWebhookID) != "wh_1" {
+			t.Errorf("%s: headers %v, want webhook-id, webhook-timestamp and X-Harvestr-Webhook-Id", tc.name, h)
+		}
+	}
+	if err := webhook.SignHeaders(http.Header{}, webhook.FormatFeaturebase, "wh_1", "msg_1", body, now, ""); !errors.Is(err, webhook.ErrNoSecret) {
+		t.Errorf("a featurebase delivery without a secret: err %v, want ErrNoSecret", err)
 	}
 }

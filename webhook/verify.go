@@ -82,7 +82,9 @@ func VerifyFeaturebase(secret string, body []byte, timestamp, signature string, 
 
 // VerifyStandard checks a Standard Webhooks signature header, which may list several
 // space-separated signatures (during a secret rotation): any "v1," signature that
-// matches passes. The timestamp must be within the tolerance of now.
+// matches passes. The secret is the webhook's, keyed as SignStandard keys it: a
+// "whsec_" secret or a harvestr webhook's own text alike. The timestamp must be within
+// the tolerance of now.
 func VerifyStandard(secret string, body []byte, id, timestamp, signatures string, opts ...Option) error {
 	if signatures == "" || timestamp == "" || id == "" {
 		return fmt.Errorf("%w: want %s, %s and %s", ErrMissingSignature, HeaderWebhookID, HeaderWebhookTimestamp, HeaderWebhookSignature)
@@ -93,7 +95,8 @@ func VerifyStandard(secret string, body []byte, id, timestamp, signatures string
 	}
 	want, err := SignStandard(id, ts, body, secret)
 	if err != nil {
-		return err
+		// A webhook without a secret sends no signature to match.
+		return fmt.Errorf("%w: %s, but no secret to check it with", ErrInvalidSignature, HeaderWebhookSignature)
 	}
 	for _, sig := range strings.Fields(signatures) {
 		if strings.HasPrefix(sig, "v1,") && hmac.Equal([]byte(sig), []byte(want)) {
@@ -105,7 +108,9 @@ func VerifyStandard(secret string, body []byte, id, timestamp, signatures string
 
 // Verify checks every signature a feedwire delivery carries in header: the vendor one
 // of its format (harvestr or featurebase) and the Standard Webhooks one. All that are
-// present must pass, and at least one must be present.
+// present must pass, and at least one must be present, so the deliveries of a harvestr
+// webhook without a secret, which carry none, do not verify. secret is the webhook's,
+// as the API shows it: "whsec_" and base64, or a harvestr webhook's own text.
 func Verify(secret string, header http.Header, body []byte, opts ...Option) error {
 	checked := 0
 	if sig := header.Get(HeaderHarvestrSignature); sig != "" {

@@ -82,3 +82,34 @@ func TestVerifyStandardRotation(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyTextSecret verifies deliveries signed with a harvestr secret token of the
+// user's own choosing, given that same text, and refuses them given another.
+func TestVerifyTextSecret(t *testing.T) {
+	body := []byte(`{"id":"msg_1","event":"MESSAGE_CREATED","data":{}}`)
+	const text = "my shared token 42"
+	h := signed(t, webhook.FormatHarvestr, body, text)
+	if err := webhook.Verify(text, h, body, at(sentAt)); err != nil {
+		t.Errorf("Verify with the text secret: %v", err)
+	}
+	err := webhook.VerifyStandard(text, body, h.Get(webhook.HeaderWebhookID), h.Get(webhook.HeaderWebhookTimestamp), h.Get(webhook.HeaderWebhookSignature), at(sentAt))
+	if err != nil {
+		t.Errorf("VerifyStandard with the text secret: %v", err)
+	}
+	if err := webhook.Verify("my shared token 43", h, body, at(sentAt)); !errors.Is(err, webhook.ErrInvalidSignature) {
+		t.Errorf("Verify with another text: err %v, want ErrInvalidSignature", err)
+	}
+	if err := webhook.Verify("", h, body, at(sentAt)); !errors.Is(err, webhook.ErrInvalidSignature) {
+		t.Errorf("Verify with no secret: err %v, want ErrInvalidSignature", err)
+	}
+}
+
+// TestVerifyNoSecret checks that the delivery of a webhook without a secret, which
+// carries no signature, does not pass for a verified one.
+func TestVerifyNoSecret(t *testing.T) {
+	body := []byte(`{"id":"msg_1","event":"MESSAGE_CREATED","data":{}}`)
+	h := signed(t, webhook.FormatHarvestr, body, "")
+	if err := webhook.Verify("", h, body, at(sentAt)); !errors.Is(err, webhook.ErrMissingSignature) {
+		t.Errorf("Verify of an unsigned delivery: err %v, want ErrMissingSignature", err)
+	}
+}

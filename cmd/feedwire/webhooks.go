@@ -42,18 +42,25 @@ func webhooksList(ctx context.Context, e env, args []string) error {
 func webhooksCreate(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "webhooks create", "Register a webhook. A harvestr webhook's URL must answer the challenge first.",
 		"  feedwire webhooks create --name crm --url https://example.com/hooks --format featurebase --topics post.created,post.updated\n"+
-			"  feedwire webhooks create --name local --url http://127.0.0.1:9000/ --topics MESSAGE_CREATED --retry-schedule 5s,1m")
+			"  feedwire webhooks create --name local --url http://127.0.0.1:9000/ --topics MESSAGE_CREATED --retry-schedule 5s,1m\n"+
+			"  feedwire webhooks create --name crm --url https://example.com/hooks --topics MESSAGE_CREATED --secret 'the token crm has'")
 	connect := remoteFlags(fs, e)
 	name := fs.String("name", "", "a name for people")
 	url := fs.String("url", "", "the endpoint")
 	format := fs.String("format", "harvestr", "harvestr or featurebase")
 	topics := fs.String("topics", "", "comma-separated event types of the format (feedwire events types lists them)")
 	schedule := fs.String("retry-schedule", "", "comma-separated delays between attempts; the default spans about 3 days")
+	secret := fs.String("secret", "", "the secret `TEXT`, generated when not given: whsec_ and base64; for harvestr also any text, or \"\" for none")
 	r, _, err := parseRemote(fs, connect, args, 0, "flags only")
 	if err != nil {
 		return err
 	}
 	in := client.WebhookInput{Name: *name, URL: *url, Format: *format, Topics: splitList(*topics), RetrySchedule: splitList(*schedule)}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "secret" {
+			in.Secret = secret
+		}
+	})
 	w, err := r.client.CreateWebhook(ctx, in)
 	if err != nil {
 		return err
@@ -134,7 +141,7 @@ func (r *remote) showWebhook(w *client.Webhook) error {
 	}
 	return r.table(w, []string{"FIELD", "VALUE"}, [][]string{
 		{"id", w.ID}, {"name", w.Name}, {"url", w.URL}, {"format", w.Format}, {"status", w.Status},
-		{"status reason", orDash(w.StatusReason)}, {"topics", strings.Join(w.Topics, ",")}, {"secret", w.Secret},
+		{"status reason", orDash(w.StatusReason)}, {"topics", strings.Join(w.Topics, ",")}, {"secret", orDash(&w.Secret)},
 		{"retry schedule", strings.Join(w.RetrySchedule, ",")}, {"last status", last},
 	})
 }
