@@ -11,61 +11,130 @@ import (
 	"github.com/feedwire/feedwire/webhook"
 )
 
-// featurebaseTopic is what seed 004 says of one topic: what triggers it, and whether its
-// payload has data.changes (update and state-change topics do).
+// featurebaseTopic is what seed 004, and feedwire's decisions where the seed leaves a
+// choice, say of one topic: what triggers it, the item fields its data.changes may list
+// (none: its payload has no data.changes), and the rules its item follows.
 type featurebaseTopic struct {
 	description string
-	changes     bool
+	changes     []string
+	item        []rule
 }
 
 // featurebaseTopics are the 24 topics of seed 004.
 var featurebaseTopics = map[feedwire.EventType]featurebaseTopic{
-	"post.created":                    {"A new post was created", false},
-	"post.updated":                    {"An existing post was updated", true},
-	"post.deleted":                    {"A post was successfully deleted", false},
-	"post.voted":                      {"A post received a vote", false},
-	"changelog.published":             {"A new changelog entry was published", false},
-	"comment.created":                 {"A new comment was created", false},
-	"comment.updated":                 {"An existing comment was updated", true},
-	"comment.deleted":                 {"A comment was successfully deleted", false},
-	"conversation.user.created":       {"A user started a new conversation", false},
-	"conversation.user.replied":       {"A user (contact) replied to a conversation", false},
-	"conversation.admin.replied":      {"An admin replied to a conversation", false},
-	"conversation.admin.noted":        {"An admin added an internal note to a conversation", false},
-	"conversation.admin.closed":       {"An admin closed a conversation", true},
-	"conversation.admin.opened":       {"An admin reopened a conversation", true},
-	"conversation.admin.snoozed":      {"An admin snoozed a conversation", true},
-	"conversation.admin.unsnoozed":    {"A conversation was unsnoozed (manually or automatically)", true},
-	"conversation.admin.assigned":     {"A conversation was assigned to an admin or team", true},
-	"conversation.priority.updated":   {"A conversation's priority was changed", true},
-	"conversation.handover_requested": {"An AI agent requested handover to a human agent", true},
-	"conversation.deleted":            {"A conversation was deleted", false},
-	"conversation.contact.attached":   {"A contact was added as a participant to a conversation", true},
-	"conversation.contact.detached":   {"A contact was removed from a conversation", true},
-	"conversation.read":               {"A conversation was marked as read", true},
-	"conversation_part.redacted":      {"A conversation part (message) was redacted", false},
+	"post.created":                    {"A new post was created", nil, postRules},
+	"post.updated":                    {"An existing post was updated", postChanges, postRules},
+	"post.deleted":                    {"A post was successfully deleted", nil, postRules},
+	"post.voted":                      {"A post received a vote", nil, nil},
+	"changelog.published":             {"A new changelog entry was published", nil, nil},
+	"comment.created":                 {"A new comment was created", nil, nil},
+	"comment.updated":                 {"An existing comment was updated", commentChanges, nil},
+	"comment.deleted":                 {"A comment was successfully deleted", nil, nil},
+	"conversation.user.created":       {"A user started a new conversation", nil, startedRules},
+	"conversation.user.replied":       {"A user (contact) replied to a conversation", nil, userReplyRules},
+	"conversation.admin.replied":      {"An admin replied to a conversation", nil, adminReplyRules},
+	"conversation.admin.noted":        {"An admin added an internal note to a conversation", nil, noteRules},
+	"conversation.admin.closed":       {"An admin closed a conversation", stateChanges, state(feedwire.ConversationClosed)},
+	"conversation.admin.opened":       {"An admin reopened a conversation", stateChanges, state(feedwire.ConversationOpen)},
+	"conversation.admin.snoozed":      {"An admin snoozed a conversation", stateChanges, snoozedRules},
+	"conversation.admin.unsnoozed":    {"A conversation was unsnoozed (manually or automatically)", stateChanges, unsnoozedRules},
+	"conversation.admin.assigned":     {"A conversation was assigned to an admin or team", assignChanges, nil},
+	"conversation.priority.updated":   {"A conversation's priority was changed", priorityChanges, nil},
+	"conversation.handover_requested": {"An AI agent requested handover to a human agent", botChanges, handoverRules},
+	"conversation.deleted":            {"A conversation was deleted", nil, nil},
+	"conversation.contact.attached":   {"A contact was added as a participant to a conversation", participantChanges, nil},
+	"conversation.contact.detached":   {"A contact was removed from a conversation", participantChanges, nil},
+	"conversation.read":               {"A conversation was marked as read", []string{"readReceipts"}, nil},
+	"conversation_part.redacted":      {"A conversation part (message) was redacted", nil, redactedRules},
 }
 
-// featurebaseEnums are the values of the item fields that have a fixed set.
+// Who may do what: contacts are the users the team talks to, the only ones who take
+// part in, start and reply to conversations; the team (admins and the AI agent) answers
+// them; bots neither author posts nor vote, and their messages are never redacted.
+var (
+	contacts = []feedwire.UserType{feedwire.UserCustomer, feedwire.UserLead}
+	team     = []feedwire.UserType{feedwire.UserAdmin, feedwire.UserBot}
+	humans   = []feedwire.UserType{feedwire.UserAdmin, feedwire.UserCustomer, feedwire.UserLead}
+)
+
+// The fields each update topic may list in data.changes.
+var (
+	// postChanges are all the fields of a post but its identity and timestamps, taken
+	// from the payload type so that a new field is not forgotten.
+	postChanges    = jsonNames(reflect.TypeFor[webhook.Post](), "object", "id", "createdAt", "updatedAt")
+	commentChanges = []string{"content", "isPrivate", "isPinned", "author"}
+	// stateChanges: leaving snoozed clears snoozedUntil.
+	stateChanges       = []string{"state", "snoozedUntil"}
+	assignChanges      = []string{"adminAssigneeId", "teamAssigneeId"}
+	priorityChanges    = []string{"priority", "prioritySetAt"}
+	botChanges         = []string{"botConversationState", "botConversationStateLastUpdatedAt"}
+	participantChanges = []string{"participants"}
+)
+
+// The rules of each topic's item, beyond what its payload type says.
+var (
+	postRules = []rule{{"author.type", oneOf(humans...)}}
+	// startedRules: a contact starts a conversation with a message in the messenger.
+	startedRules = state(feedwire.ConversationOpen,
+		rule{"source", notNull},
+		rule{"source.partType", is(feedwire.PartUserMessage)},
+		rule{"source.author.type", oneOf(contacts...)})
+	snoozedRules    = state(feedwire.ConversationSnoozed, rule{"snoozedUntil", notNull})
+	unsnoozedRules  = state(feedwire.ConversationOpen, rule{"snoozedUntil", is(nil)})
+	handoverRules   = []rule{{"botConversationState", is(feedwire.BotHandedOffHuman)}}
+	userReplyRules  = partRules(false, contacts, feedwire.PartUserMessage, feedwire.PartEmailMessage)
+	adminReplyRules = partRules(false, team, feedwire.PartAdminMessage, feedwire.PartBotMessage, feedwire.PartEmailMessage)
+	noteRules       = partRules(false, []feedwire.UserType{feedwire.UserAdmin}, feedwire.PartAdminNote)
+	// redactedRules: seed 004 redacts "any human message part variant", never a bot's
+	// message, and a redaction empties the bodies.
+	redactedRules = append(partRules(true, humans,
+		feedwire.PartUserMessage, feedwire.PartEmailMessage, feedwire.PartAdminMessage, feedwire.PartAdminNote),
+		rule{"bodyMarkdown", is("")}, rule{"bodyHtml", is("")})
+)
+
+// state returns the rules of a conversation in state s, followed by more.
+func state(s feedwire.ConversationState, more ...rule) []rule {
+	return append([]rule{{"state", is(s)}}, more...)
+}
+
+// partRules are the rules of a message-level topic: which part types it carries, who
+// writes them, and whether it announces a redaction.
+func partRules(redacted bool, authors []feedwire.UserType, parts ...feedwire.PartType) []rule {
+	return []rule{
+		{"partType", oneOf(parts...)},
+		{"author.type", oneOf(authors...)},
+		{"redacted", is(redacted)},
+	}
+}
+
+// featurebaseEnums are the values of the item fields that have a fixed set, whatever
+// the topic. An object member has one value, the name of its type.
 var featurebaseEnums = map[string][]string{
-	"Author.type":                       userTypes(),
-	"Voter.type":                        userTypes(),
-	"Participant.type":                  userTypes(),
-	"PartAuthor.type":                   userTypes(),
+	"Post.object":                       {"post"},
+	"PostStatus.object":                 {"post_status"},
+	"PostVote.object":                   {"post_vote"},
+	"Comment.object":                    {"comment"},
+	"Changelog.object":                  {"changelog"},
+	"Conversation.object":               {"conversation"},
+	"ConversationPart.object":           {"conversation_part"},
+	"Author.type":                       names(feedwire.UserTypes),
+	"Voter.type":                        names(humans),
+	"Participant.type":                  names(contacts),
+	"PartAuthor.type":                   names(feedwire.UserTypes),
 	"Voter.object":                      {"admin", "contact"},
 	"PostVote.action":                   {"add", "remove"},
 	"PostStatus.type":                   {"reviewing", "unstarted", "active", "completed", "canceled"},
 	"Conversation.state":                {"open", "closed", "snoozed"},
 	"Conversation.botConversationState": {"active", "handed_off_to_human", "resolved"},
-	"ConversationPart.partType":         {"user_msg", "email_msg", "admin_msg", "bot_msg", "admin_note"},
+	"ConversationPart.partType":         names(feedwire.PartTypes),
 }
 
-func userTypes() []string {
-	names := make([]string, len(feedwire.UserTypes))
-	for i, t := range feedwire.UserTypes {
-		names[i] = string(t)
+func names[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
 	}
-	return names
+	return out
 }
 
 // isConversationTopic reports whether the topic's envelope carries conversationId and
@@ -134,6 +203,9 @@ func (e featurebaseExample) eventType(i int) (EventType, error) {
 	if err != nil {
 		return EventType{}, err
 	}
+	if err := narrow(item, topic.item); err != nil {
+		return EventType{}, err
+	}
 	s, err := featurebaseSchema(e.topic, topic.changes, item)
 	if err != nil {
 		return EventType{}, err
@@ -142,8 +214,8 @@ func (e featurebaseExample) eventType(i int) (EventType, error) {
 	if err != nil {
 		return EventType{}, err
 	}
-	if topic.changes != (ev.Changes != nil) {
-		return EventType{}, fmt.Errorf("the example has changes %s, the topic has changes: %v", ev.Changes, topic.changes)
+	if (topic.changes != nil) != (ev.Changes != nil) {
+		return EventType{}, fmt.Errorf("the example has changes %s, the topic changes %v", ev.Changes, topic.changes)
 	}
 	if isConversationTopic(e.topic) != (ev.ConversationID != "") {
 		return EventType{}, fmt.Errorf("the example's conversationId %q does not fit its topic", ev.ConversationID)
@@ -155,24 +227,20 @@ func (e featurebaseExample) eventType(i int) (EventType, error) {
 	return EventType{Name: e.topic, Format: feedwire.FormatFeaturebase, Description: topic.description, Schema: s, Example: body}, nil
 }
 
-// featurebaseSchema is the JSON Schema of a featurebase payload of the topic.
-func featurebaseSchema(topic feedwire.EventType, changes bool, item schema) (json.RawMessage, error) {
+// featurebaseSchema is the JSON Schema of a featurebase payload of the topic, whose
+// data.changes may list the changes fields of item, and has none when changes is nil.
+func featurebaseSchema(topic feedwire.EventType, changes []string, item schema) (json.RawMessage, error) {
 	dataProperties := schema{
 		"object": schema{"const": webhook.ObjectNotificationEventData},
 		"item":   item,
 	}
 	dataRequired := []string{"object", "item"}
-	if changes {
-		dataProperties["changes"] = schema{"type": "array", "minItems": 1, "items": schema{
-			"type": "object",
-			"properties": schema{
-				"field":    schema{"type": "string"},
-				"oldValue": schema{},
-				"newValue": schema{},
-			},
-			"required":             []string{"field", "oldValue", "newValue"},
-			"additionalProperties": false,
-		}}
+	if changes != nil {
+		s, err := changesSchema(changes, item)
+		if err != nil {
+			return nil, err
+		}
+		dataProperties["changes"] = s
 		dataRequired = append(dataRequired, "changes")
 	}
 	properties := schema{
@@ -201,4 +269,23 @@ func featurebaseSchema(topic feedwire.EventType, changes bool, item schema) (jso
 		"required":             required,
 		"additionalProperties": false,
 	})
+}
+
+// changesSchema is the schema of a data.changes that may list the fields of item.
+func changesSchema(fields []string, item schema) (schema, error) {
+	for _, f := range fields {
+		if _, ok := item["properties"].(schema)[f]; !ok {
+			return nil, fmt.Errorf("the item has no field %q to change", f)
+		}
+	}
+	return schema{"type": "array", "minItems": 1, "items": schema{
+		"type": "object",
+		"properties": schema{
+			"field":    schema{"type": "string", "enum": fields},
+			"oldValue": schema{},
+			"newValue": schema{},
+		},
+		"required":             []string{"field", "oldValue", "newValue"},
+		"additionalProperties": false,
+	}}, nil
 }

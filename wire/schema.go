@@ -3,7 +3,9 @@ package wire
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/feedwire/feedwire/webhook"
@@ -74,19 +76,29 @@ func structSchema(t reflect.Type, enums map[string][]string) (schema, error) {
 			return nil, err
 		}
 		if values, ok := enums[t.Name()+"."+name]; ok {
-			enum := make([]any, 0, len(values)+1)
-			for _, v := range values {
-				enum = append(enum, v)
-			}
-			if f.Type.Kind() == reflect.Pointer {
-				enum = append(enum, nil)
-			}
-			s["enum"] = enum
+			restrict(s, values, f.Type.Kind() == reflect.Pointer)
 		}
 		properties[name] = s
 		required = append(required, name)
 	}
 	return schema{"type": "object", "properties": properties, "required": required, "additionalProperties": false}, nil
+}
+
+// restrict limits s to values, and null too when the field is a pointer. A single value
+// is written as a const, which generators read as a fixed member (an object's "object").
+func restrict(s schema, values []string, pointer bool) {
+	if len(values) == 1 && !pointer {
+		s["const"] = values[0]
+		return
+	}
+	enum := make([]any, 0, len(values)+1)
+	for _, v := range values {
+		enum = append(enum, v)
+	}
+	if pointer {
+		enum = append(enum, nil)
+	}
+	s["enum"] = enum
 }
 
 // nullable returns s widened to also allow null.
@@ -128,4 +140,95 @@ func harvestrSchema(name string, updated bool, data schema) (json.RawMessage, er
 		"required":             required,
 		"additionalProperties": false,
 	})
+}
+
+// A rule narrows one member of a reflected schema to what a topic allows there. The
+// payload types describe every topic that shares them; a rule says what one topic's
+// payloads have, so that a payload that contradicts its topic fails validation.
+type rule struct {
+	path string // member names joined by dots ("source.partType"); arrays and null are stepped through
+	to   func(schema) schema
+}
+
+// narrow applies each rule to the object schema s, in order.
+func narrow(s schema, rules []rule) error {
+	for _, r := range rules {
+		if err := narrowMember(s, r.path, r.to); err != nil {
+			return fmt.Errorf("wire: rule %s: %w", r.path, err)
+		}
+	}
+	return nil
+}
+
+func narrowMember(s schema, path string, to func(schema) schema) error {
+	name, rest, nested := strings.Cut(path, ".")
+	properties, _ := s["properties"].(schema)
+	member, ok := properties[name].(schema)
+	switch {
+	case !ok:
+		return fmt.Errorf("no member %q", name)
+	case nested:
+		return narrowMember(objectIn(member), rest, to)
+	}
+	properties[name] = to(member)
+	return nil
+}
+
+// objectIn returns the schema of the object that s holds: the items of an array, the
+// non-null branch of a nullable object.
+func objectIn(s schema) schema {
+	if items, ok := s["items"].(schema); ok {
+		return objectIn(items)
+	}
+	if anyOf, ok := s["anyOf"].([]schema); ok {
+		return objectIn(anyOf[0]) // nullable puts the non-null branch first
+	}
+	return s
+}
+
+// is narrows a member to one value.
+func is(v any) func(schema) schema {
+	return func(s schema) schema { return keepType(s, schema{"const": v}) }
+}
+
+// oneOf narrows a member to some values.
+func oneOf[T ~string](values ...T) func(schema) schema {
+	return func(s schema) schema { return keepType(s, schema{"enum": values}) }
+}
+
+// notNull narrows a nullable member to its non-null values.
+func notNull(s schema) schema {
+	if anyOf, ok := s["anyOf"].([]schema); ok {
+		return anyOf[0]
+	}
+	out := maps.Clone(s)
+	if types, ok := s["type"].([]string); ok {
+		out["type"] = types[0]
+	}
+	if enum, ok := s["enum"].([]any); ok {
+		out["enum"] = slices.DeleteFunc(slices.Clone(enum), func(v any) bool { return v == nil })
+	}
+	return out
+}
+
+// keepType adds the type of s to narrowed when s has a single one, for the generators
+// that read types rather than values.
+func keepType(s, narrowed schema) schema {
+	if typ, ok := s["type"].(string); ok {
+		narrowed["type"] = typ
+	}
+	return narrowed
+}
+
+// jsonNames returns the JSON names of the fields of struct type t, in order, leaving out
+// those in except.
+func jsonNames(t reflect.Type, except ...string) []string {
+	var names []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if !slices.Contains(except, name) {
+			names = append(names, name)
+		}
+	}
+	return names
 }
