@@ -20,15 +20,14 @@ const (
 // BotState is where the AI agent stands in a conversation.
 type BotState string
 
-// The bot states. Only a hand-off to a human emits an event.
+// The bot states. A conversation starts with the AI agent active or without one, and
+// the only change the featurebase topics announce is the agent handing it off to a
+// human (conversation.handover_requested); feedwire makes no other change to it.
 const (
 	BotActive         BotState = "active"
 	BotHandedOffHuman BotState = "handed_off_to_human"
 	BotResolved       BotState = "resolved"
 )
-
-// BotStates lists every valid BotState.
-var BotStates = []BotState{BotActive, BotHandedOffHuman, BotResolved}
 
 // PartType says what kind of message a conversation part is.
 type PartType string
@@ -111,15 +110,21 @@ type ConversationInput struct {
 	Title        string
 	ContactID    string
 	BodyMarkdown string
+	// BotState is BotActive when the workspace's AI agent answers the conversation
+	// from the start, nil otherwise.
+	BotState *BotState
 }
 
 // Validate reports every field of the input that is not valid. That the contact exists
-// and is not an admin is the store's to check.
+// and is a contact is the store's to check.
 func (in ConversationInput) Validate() error {
 	var p Problems
 	checkText(&p, "title", in.Title, maxTitle)
 	checkID(&p, "contactId", in.ContactID)
 	checkText(&p, "bodyMarkdown", in.BodyMarkdown, maxContent)
+	if in.BotState != nil && *in.BotState != BotActive {
+		p.Add("botConversationState", "can only be active when a conversation starts")
+	}
 	return p.Err()
 }
 
@@ -145,7 +150,7 @@ func (in PartInput) Validate() error {
 // an ErrInvalid error when such an author cannot write such a part: contacts write
 // user_msg and email_msg, admins admin_msg, email_msg and admin_note, bots bot_msg.
 func PartTopic(part PartType, author UserType) (EventType, error) {
-	contact := author != UserAdmin && author != UserBot
+	contact := author.IsContact()
 	switch {
 	case contact && (part == PartUserMessage || part == PartEmailMessage):
 		return "conversation.user.replied", nil
@@ -184,8 +189,8 @@ type ConversationPatch struct {
 	BotState        Field[BotState]
 }
 
-// Transition is one step of a patch: the conversation after it, and the topic it emits,
-// or "" for a change that has no topic (a bot state other than the hand-off).
+// Transition is one step of a patch: the conversation after it, and the topic that
+// announces it. Every step has a topic: a change no topic could announce is refused.
 type Transition struct {
 	Topic EventType
 	After Conversation
@@ -228,11 +233,7 @@ func (p ConversationPatch) Transitions(c Conversation, now time.Time) ([]Transit
 		step("conversation.priority.updated", func(c *Conversation) { c.Priority, c.PrioritySetAt = p.Priority.Value, &now })
 	}
 	if p.BotState.Set && (c.BotState == nil || *c.BotState != p.BotState.Value) {
-		var topic EventType
-		if p.BotState.Value == BotHandedOffHuman {
-			topic = "conversation.handover_requested"
-		}
-		step(topic, func(c *Conversation) {
+		step("conversation.handover_requested", func(c *Conversation) {
 			state := p.BotState.Value
 			c.BotState, c.BotStateUpdatedAt = &state, &now
 		})
@@ -259,10 +260,14 @@ func (p ConversationPatch) validate(now time.Time) error {
 	if p.Priority.Null {
 		problems.Add("priority", "must not be null")
 	}
-	if p.BotState.Null {
+	switch {
+	case p.BotState.Null:
 		problems.Add("botConversationState", "must not be null")
-	} else if p.BotState.Set && !slices.Contains(BotStates, p.BotState.Value) {
-		problems.Add("botConversationState", "must be one of active, handed_off_to_human, resolved")
+	case p.BotState.Set && p.BotState.Value != BotHandedOffHuman:
+		// A PATCH that changed the bot state any other way would change the
+		// conversation silently: no featurebase topic announces it.
+		problems.Add("botConversationState", "can only become handed_off_to_human (conversation.handover_requested); "+
+			"no topic announces an AI agent becoming active or resolving a conversation, so feedwire does not change it")
 	}
 	if p.TeamAssigneeID.Set && !p.TeamAssigneeID.Null {
 		checkText(&problems, "teamAssigneeId", p.TeamAssigneeID.Value, 100)

@@ -18,6 +18,10 @@ const (
 	UserBot      UserType = "bot"
 )
 
+// IsContact reports whether users of type t are contacts, the people the team talks
+// with: customers and leads.
+func (t UserType) IsContact() bool { return t == UserCustomer || t == UserLead }
+
 // UserTypes lists every valid UserType.
 var UserTypes = []UserType{UserAdmin, UserCustomer, UserLead, UserBot}
 

@@ -26,14 +26,16 @@ func newPartBody(p *feedwire.ConversationPart) partBody {
 
 type createConversationInput struct {
 	Body struct {
-		Title        string `json:"title"`
-		ContactID    string `json:"contactId" doc:"The contact (a user who is not an admin) starting the conversation"`
-		BodyMarkdown string `json:"bodyMarkdown" doc:"The first message"`
+		Title        string             `json:"title"`
+		ContactID    string             `json:"contactId" doc:"The contact (a customer or lead) starting the conversation"`
+		BodyMarkdown string             `json:"bodyMarkdown" doc:"The first message"`
+		BotState     *feedwire.BotState `json:"botConversationState,omitempty" enum:"active" doc:"active when the workspace's AI agent answers the conversation; it can later hand it off to a human"`
 	}
 }
 
 func (in *createConversationInput) input() feedwire.ConversationInput {
-	return feedwire.ConversationInput{Title: in.Body.Title, ContactID: in.Body.ContactID, BodyMarkdown: in.Body.BodyMarkdown}
+	return feedwire.ConversationInput{Title: in.Body.Title, ContactID: in.Body.ContactID, BodyMarkdown: in.Body.BodyMarkdown,
+		BotState: in.Body.BotState}
 }
 
 type conversationPatchBody struct {
@@ -42,7 +44,7 @@ type conversationPatchBody struct {
 	Priority        patchField[bool]                       `json:"priority,omitzero"`
 	AdminAssigneeID patchField[string]                     `json:"adminAssigneeId,omitzero" doc:"An admin user; null unassigns"`
 	TeamAssigneeID  patchField[string]                     `json:"teamAssigneeId,omitzero" doc:"A team's id; null unassigns"`
-	BotState        patchField[feedwire.BotState]          `json:"botConversationState,omitzero" enum:"active,handed_off_to_human,resolved"`
+	BotState        patchField[feedwire.BotState]          `json:"botConversationState,omitzero" enum:"handed_off_to_human" doc:"The AI agent hands the conversation off to a human (conversation.handover_requested); no other bot state can be set"`
 }
 
 func (b conversationPatchBody) patch() feedwire.ConversationPatch {
@@ -56,7 +58,7 @@ type addPartInput struct {
 	ID   string `path:"id"`
 	Body struct {
 		PartType     feedwire.PartType `json:"partType" enum:"user_msg,email_msg,admin_msg,bot_msg,admin_note"`
-		AuthorID     string            `json:"authorId" doc:"Contacts write user_msg and email_msg; admins admin_msg, email_msg and admin_note; bots bot_msg"`
+		AuthorID     string            `json:"authorId" doc:"Contacts (customers and leads) write user_msg and email_msg; admins admin_msg, email_msg and admin_note; bots bot_msg"`
 		BodyMarkdown string            `json:"bodyMarkdown"`
 	}
 }

@@ -53,11 +53,16 @@ func TestConversationRoutes(t *testing.T) {
 	}
 	a.must(422, "PATCH", path, `{"botConversationState":"asleep"}`)
 
-	if got := a.must(200, "POST", path+"/participants", fmt.Sprintf(`{"userId":%q}`, admin)); len(got["participants"].([]any)) != 2 {
+	lead := user("Ann", "lead")
+	if got := a.must(200, "POST", path+"/participants", fmt.Sprintf(`{"userId":%q}`, lead)); len(got["participants"].([]any)) != 2 {
 		t.Errorf("attached %v", got)
 	}
-	a.must(409, "POST", path+"/participants", fmt.Sprintf(`{"userId":%q}`, admin))
-	a.must(200, "DELETE", path+"/participants/"+admin, "")
+	a.must(409, "POST", path+"/participants", fmt.Sprintf(`{"userId":%q}`, lead))
+	status, problem = a.do("POST", path+"/participants", fmt.Sprintf(`{"userId":%q}`, admin))
+	if status != 422 || !hasProblem(problem, "body.userId") {
+		t.Errorf("attaching an admin: %d %v, want 422 on body.userId: conversation.contact.attached is for contacts", status, problem)
+	}
+	a.must(200, "DELETE", path+"/participants/"+lead, "")
 	a.must(200, "POST", path+"/read", fmt.Sprintf(`{"userId":%q}`, admin))
 	a.must(422, "POST", path+"/read", `{"userId":"nobody"}`)
 

@@ -126,22 +126,55 @@ func (s *Store) UpdateComment(ctx context.Context, workspaceID, id string, p fee
 	return out, nil
 }
 
-// DeleteComment deletes a comment with its replies, emits comment.deleted for it, and
-// counts the post's comments again. The replies go without events of their own.
+// DeleteComment deletes a comment with its replies, emitting comment.deleted for each
+// one that disappears: the replies first, oldest first, then the comment itself, in one
+// transaction. The post's comment count follows.
 func (s *Store) DeleteComment(ctx context.Context, workspaceID, id string) error {
 	return s.inTx(ctx, func(tx *txn) error {
 		c, err := getComment(ctx, tx, workspaceID, id)
 		if err != nil {
 			return err
 		}
+		replies, err := queryComments(ctx, tx, workspaceID, "parent_comment_id = ? ORDER BY created_at, id", c.ID)
+		if err != nil {
+			return err
+		}
+		if err := deleteComments(ctx, tx, append(replies, *c), s.clock()); err != nil {
+			return err
+		}
+		return countComments(ctx, tx, c.PostID)
+	})
+}
+
+// deleteComments deletes the comments in the order given, each with its
+// comment.deleted. A reply must come before its parent, whose deletion would take it
+// along unannounced.
+func deleteComments(ctx context.Context, tx *txn, doomed []feedwire.Comment, now time.Time) error {
+	for i := range doomed {
+		c := &doomed[i]
 		if _, err := tx.ExecContext(ctx, `DELETE FROM comments WHERE id = ?`, c.ID); err != nil {
 			return fmt.Errorf("delete comment: %w", err)
 		}
-		if err := countComments(ctx, tx, c.PostID); err != nil {
+		if err := recordCommentEvent(ctx, tx, "comment.deleted", nil, c, now); err != nil {
 			return err
 		}
-		return recordCommentEvent(ctx, tx, "comment.deleted", nil, c, s.clock())
-	})
+	}
+	return nil
+}
+
+// queryComments returns the workspace's comments that match where (a condition and
+// its ORDER BY), with their authors.
+func queryComments(ctx context.Context, q querier, workspaceID, where string, args ...any) ([]feedwire.Comment, error) {
+	out, err := comments.query(ctx, q, workspaceID, where, args...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].Author, err = users.get(ctx, q, workspaceID, out[i].AuthorID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func getComment(ctx context.Context, q querier, workspaceID, id string) (*feedwire.Comment, error) {

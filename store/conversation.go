@@ -41,10 +41,10 @@ var conversations = table[feedwire.Conversation]{
 	id: func(c *feedwire.Conversation) string { return c.ID },
 }
 
-// partColumns reads a part with its author's name and type.
-const partColumns = `p.id, p.workspace_id, p.conversation_id, p.part_type, p.author_id, u.name, u.type,
-	p.body_markdown, p.redacted, p.created_at, p.updated_at
-	FROM conversation_parts p JOIN users u ON u.id = p.author_id`
+// partColumns reads a part with its author's name and type as they were when it was
+// written.
+const partColumns = `p.id, p.workspace_id, p.conversation_id, p.part_type, p.author_id, p.author_name,
+	p.author_type, p.body_markdown, p.redacted, p.created_at, p.updated_at FROM conversation_parts p`
 
 func scanPart(row scanner) (*feedwire.ConversationPart, error) {
 	var p feedwire.ConversationPart
@@ -84,8 +84,8 @@ func (s *Store) CreateConversation(ctx context.Context, workspaceID string, in f
 		if err != nil {
 			return err
 		}
-		if contact.Type == feedwire.UserAdmin {
-			return feedwire.Invalid("contactId", "must be a contact, not an admin: admins answer conversations")
+		if !contact.Type.IsContact() {
+			return feedwire.Invalid("contactId", fmt.Sprintf("user %s is a %s: conversations are started by contacts (customers and leads)", contact.ID, contact.Type))
 		}
 		part := &feedwire.ConversationPart{
 			ID: newObjectID(now), WorkspaceID: workspaceID, Type: feedwire.PartUserMessage,
@@ -97,6 +97,10 @@ func (s *Store) CreateConversation(ctx context.Context, workspaceID string, in f
 			Participants: []feedwire.Participant{{UserID: contact.ID, Type: contact.Type}},
 			ReadReceipts: []feedwire.ReadReceipt{}, LastActivityAt: now, WaitingSince: &now,
 			Source: part, CreatedAt: now, UpdatedAt: now,
+		}
+		if in.BotState != nil {
+			state := *in.BotState
+			c.BotState, c.BotStateUpdatedAt = &state, &now
 		}
 		part.ConversationID = c.ID
 		if err := insertConversation(ctx, tx, c); err != nil {
@@ -160,10 +164,8 @@ func (s *Store) UpdateConversation(ctx context.Context, workspaceID, id string, 
 		before := c
 		for _, step := range steps {
 			after := step.After
-			if step.Topic != "" {
-				if err := s.recordConversationEvent(ctx, tx, step.Topic, before, &after, now); err != nil {
-					return err
-				}
+			if err := s.recordConversationEvent(ctx, tx, step.Topic, before, &after, now); err != nil {
+				return err
 			}
 			before, out = &after, &after
 		}
@@ -277,6 +279,10 @@ func (s *Store) RedactPart(ctx context.Context, workspaceID, conversationID, par
 		if p.Redacted {
 			return feedwire.Conflict("part %s is already redacted", partID)
 		}
+		if p.Type == feedwire.PartBotMessage {
+			// conversation_part.redacted announces "any human message part variant".
+			return feedwire.Conflict("part %s is a bot's message; only parts people wrote can be redacted", partID)
+		}
 		now := s.clock()
 		p.Redacted, p.BodyMarkdown, p.UpdatedAt = true, "", now
 		if _, err := tx.ExecContext(ctx, `UPDATE conversation_parts SET redacted = 1, body_markdown = '', updated_at = ?
@@ -300,6 +306,10 @@ func (s *Store) AttachParticipant(ctx context.Context, workspaceID, conversation
 			u, err := getUser(ctx, tx, workspaceID, "userId", userID)
 			if err != nil {
 				return err
+			}
+			if !u.Type.IsContact() {
+				// The topic is conversation.contact.attached: participants are contacts.
+				return feedwire.Invalid("userId", fmt.Sprintf("user %s is a %s: only contacts (customers and leads) are added as participants", u.ID, u.Type))
 			}
 			return c.Attach(u, now)
 		})
@@ -478,9 +488,10 @@ func writeConversation(ctx context.Context, tx *txn, c *feedwire.Conversation) e
 
 func insertPart(ctx context.Context, tx *txn, p *feedwire.ConversationPart) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO conversation_parts (id, workspace_id, conversation_id, part_type,
-		author_id, body_markdown, redacted, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.WorkspaceID, p.ConversationID, p.Type, p.Author.ID, p.BodyMarkdown, p.Redacted,
-		millis(p.CreatedAt), millis(p.UpdatedAt))
+		author_id, author_name, author_type, body_markdown, redacted, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.WorkspaceID, p.ConversationID, p.Type, p.Author.ID, p.Author.Name, p.Author.Type, p.BodyMarkdown,
+		p.Redacted, millis(p.CreatedAt), millis(p.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("insert conversation part: %w", err)
 	}

@@ -208,7 +208,6 @@ func TestConversationTransitions(t *testing.T) {
 			[]feedwire.EventType{"conversation.admin.assigned"}, []string{"teamAssigneeId"}},
 		{feedwire.ConversationPatch{Priority: feedwire.Set(true)},
 			[]feedwire.EventType{"conversation.priority.updated"}, []string{"priority", "prioritySetAt"}},
-		{feedwire.ConversationPatch{BotState: feedwire.Set(feedwire.BotActive)}, nil, nil}, // saved, no topic
 		{feedwire.ConversationPatch{BotState: feedwire.Set(feedwire.BotHandedOffHuman)},
 			[]feedwire.EventType{"conversation.handover_requested"}, []string{"botConversationState", "botConversationStateLastUpdatedAt"}},
 		// Two transitions in one PATCH: two events, in order, each with its own changes.
@@ -260,6 +259,10 @@ func TestIllegalTransitions(t *testing.T) {
 		{"snoozedUntil alone", feedwire.ConversationPatch{SnoozedUntil: feedwire.Set(f.clock.Now().Add(time.Hour))}, feedwire.ErrInvalid},
 		{"an unknown state", feedwire.ConversationPatch{State: feedwire.Set[feedwire.ConversationState]("archived")}, feedwire.ErrInvalid},
 		{"assign a contact", feedwire.ConversationPatch{AdminAssigneeID: feedwire.Set(f.contact.ID)}, feedwire.ErrInvalid},
+		// No topic announces these bot states: refused rather than changed silently.
+		{"bot state active", feedwire.ConversationPatch{BotState: feedwire.Set(feedwire.BotActive)}, feedwire.ErrInvalid},
+		{"bot state resolved", feedwire.ConversationPatch{BotState: feedwire.Set(feedwire.BotResolved)}, feedwire.ErrInvalid},
+		{"open with a bot state resolved", feedwire.ConversationPatch{State: feedwire.Set(feedwire.ConversationOpen), BotState: feedwire.Set(feedwire.BotResolved)}, feedwire.ErrInvalid},
 		// The priority would be legal, the state is not: nothing of the patch is kept.
 		{"half legal", feedwire.ConversationPatch{State: feedwire.Set(feedwire.ConversationClosed), Priority: feedwire.Set(true)}, feedwire.ErrConflict},
 	} {

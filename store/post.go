@@ -168,8 +168,9 @@ func (s *Store) PostStatuses(ctx context.Context, workspaceID string, p feedwire
 	return postStatuses.list(ctx, s.read, workspaceID, p, "")
 }
 
-// UpdatePostStatus applies a patch. Posts show their status, but a status's change
-// emits no post.updated: nothing about the posts themselves changed.
+// UpdatePostStatus applies a patch. Posts embed their status, so each post that shows
+// a changed status emits post.updated: those of this status, and when it becomes the
+// default, those of the status that was the default until now.
 func (s *Store) UpdatePostStatus(ctx context.Context, workspaceID, id string, p feedwire.PostStatusPatch) (*feedwire.PostStatus, error) {
 	var out *feedwire.PostStatus
 	err := s.inTx(ctx, func(tx *txn) error {
@@ -177,20 +178,42 @@ func (s *Store) UpdatePostStatus(ctx context.Context, workspaceID, id string, p 
 		if err != nil {
 			return err
 		}
-		wasDefault := st.IsDefault
+		before := *st
 		if err := p.Apply(st); err != nil {
 			return err
 		}
+		if *st == before {
+			out = st
+			return nil
+		}
+		changed := []string{st.ID}
+		var previousDefault string
+		if st.IsDefault && !before.IsDefault {
+			err := tx.QueryRowContext(ctx, `SELECT id FROM post_statuses WHERE workspace_id = ? AND is_default = 1`,
+				workspaceID).Scan(&previousDefault)
+			if err != nil {
+				return fmt.Errorf("update post status: %w", err)
+			}
+			changed = append(changed, previousDefault)
+		}
+		shown, err := s.showingStatuses(ctx, tx, workspaceID, changed...)
+		if err != nil {
+			return err
+		}
 		st.UpdatedAt = s.clock()
-		if st.IsDefault && !wasDefault {
-			if _, err := tx.ExecContext(ctx, `UPDATE post_statuses SET is_default = 0 WHERE workspace_id = ? AND is_default = 1`, workspaceID); err != nil {
+		if previousDefault != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE post_statuses SET is_default = 0, updated_at = ? WHERE id = ?`,
+				millis(st.UpdatedAt), previousDefault); err != nil {
 				return fmt.Errorf("update post status: %w", err)
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE post_statuses SET name = ?, color = ?, type = ?, is_default = ?, updated_at = ?
 			WHERE id = ?`, st.Name, st.Color, st.Type, st.IsDefault, millis(st.UpdatedAt), st.ID)
+		if err != nil {
+			return fmt.Errorf("update post status: %w", err)
+		}
 		out = st
-		return err
+		return s.announce(ctx, tx, shown, st.UpdatedAt)
 	})
 	if err != nil {
 		return nil, err
@@ -214,6 +237,9 @@ func (s *Store) CreatePost(ctx context.Context, workspaceID string, in feedwire.
 			}
 		}
 		if err := checkPostRefs(ctx, tx, &p); err != nil {
+			return err
+		}
+		if err := checkNotBot(ctx, tx, workspaceID, "authorId", p.AuthorID, "posts are written by people: post.created announces a user or an admin creating one"); err != nil {
 			return err
 		}
 		slug, err := uniqueSlug(ctx, tx, "posts", workspaceID, feedwire.Slugify(p.Title))
@@ -313,12 +339,23 @@ func (s *Store) UpdatePost(ctx context.Context, workspaceID, id string, pp feedw
 	return out, nil
 }
 
-// DeletePost deletes a post and emits post.deleted with the post as it was. Its votes
-// and comments go with it, without events of their own: the post's deletion says it.
+// DeletePost deletes a post with its comments and votes. Every comment that
+// disappears is announced with comment.deleted, replies before their parents, and then
+// the post with post.deleted, showing it as it was before the request. Its votes go
+// without a post.voted of their own: no voter removed one, and post.deleted says that
+// the post, with its upvotes, is gone.
 func (s *Store) DeletePost(ctx context.Context, workspaceID, id string) error {
 	return s.inTx(ctx, func(tx *txn) error {
 		p, err := s.getPost(ctx, tx, workspaceID, id)
 		if err != nil {
+			return err
+		}
+		doomed, err := queryComments(ctx, tx, workspaceID, "post_id = ? ORDER BY parent_comment_id IS NULL, created_at, id", p.ID)
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		if err := deleteComments(ctx, tx, doomed, now); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM posts WHERE id = ?`, p.ID); err != nil {
@@ -328,7 +365,7 @@ func (s *Store) DeletePost(ctx context.Context, workspaceID, id string) error {
 		if err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, ev, workspaceID, p.ID, s.clock())
+		return recordEvent(ctx, tx, ev, workspaceID, p.ID, now)
 	})
 }
 
@@ -344,6 +381,9 @@ func (s *Store) Vote(ctx context.Context, workspaceID, postID, voterID string, a
 		voter, err := getUser(ctx, tx, workspaceID, "voterId", voterID)
 		if err != nil {
 			return err
+		}
+		if voter.Type == feedwire.UserBot {
+			return feedwire.Invalid("voterId", fmt.Sprintf("user %s is a bot; votes are people's: post.voted announces a user upvoting", voter.ID))
 		}
 		now := s.clock()
 		query, delta := `INSERT INTO post_votes (post_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, 1
@@ -393,6 +433,18 @@ func (s *Store) resolvePost(ctx context.Context, q querier, p *feedwire.Post) er
 		return fmt.Errorf("post %s: %w", p.ID, err)
 	}
 	p.URL = s.publicURL + "/p/" + p.Slug
+	return nil
+}
+
+// checkNotBot refuses a user who is a bot where the topic's trigger names people.
+func checkNotBot(ctx context.Context, tx *txn, workspaceID, field, userID, why string) error {
+	u, err := getUser(ctx, tx, workspaceID, field, userID)
+	if err != nil {
+		return err
+	}
+	if u.Type == feedwire.UserBot {
+		return feedwire.Invalid(field, fmt.Sprintf("user %s is a bot; %s", u.ID, why))
+	}
 	return nil
 }
 

@@ -86,6 +86,29 @@ func (t table[T]) get(ctx context.Context, q querier, workspaceID, id string) (*
 	return v, nil
 }
 
+// query returns every row of the workspace that matches where, a condition and its
+// ORDER BY ("post_id = ? ORDER BY id") whose arguments are args.
+func (t table[T]) query(ctx context.Context, q querier, workspaceID, where string, args ...any) ([]T, error) {
+	query := "SELECT " + t.columns + " FROM " + t.name + " WHERE workspace_id = ? AND " + where
+	rows, err := q.QueryContext(ctx, query, append([]any{workspaceID}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", t.what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := t.scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", t.what, err)
+		}
+		out = append(out, *v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list %s: %w", t.what, err)
+	}
+	return out, nil
+}
+
 // list returns one page of the workspace's rows, newest first. where, when not empty,
 // adds conditions ("AND type = ?") whose arguments are args.
 func (t table[T]) list(ctx context.Context, q querier, workspaceID string, p feedwire.ListParams, where string, args ...any) (*feedwire.Page[T], error) {

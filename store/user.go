@@ -54,6 +54,9 @@ func (s *Store) Users(ctx context.Context, workspaceID string, p feedwire.ListPa
 }
 
 // UpdateUser applies a patch to a user. A patch that changes nothing writes nothing.
+// Users have no topic of their own, but the posts and comments they wrote show them:
+// each of those emits its post.updated or comment.updated. Conversation parts and
+// participants keep the user as they were when they were written or added.
 func (s *Store) UpdateUser(ctx context.Context, workspaceID, id string, p feedwire.UserPatch) (*feedwire.User, error) {
 	var out *feedwire.User
 	err := s.inTx(ctx, func(tx *txn) error {
@@ -69,6 +72,15 @@ func (s *Store) UpdateUser(ctx context.Context, workspaceID, id string, p feedwi
 			out = before
 			return nil
 		}
+		if after.Type == feedwire.UserBot && before.Type != feedwire.UserBot {
+			if err := checkNoPostsBy(ctx, tx, before.ID); err != nil {
+				return err
+			}
+		}
+		shown, err := s.showingUser(ctx, tx, workspaceID, id)
+		if err != nil {
+			return err
+		}
 		after.UpdatedAt = s.clock()
 		_, err = tx.ExecContext(ctx, `UPDATE users SET name = ?, email = ?, type = ?, profile_picture = ?, updated_at = ?
 			WHERE id = ?`, after.Name, after.Email, after.Type, after.ProfilePicture, millis(after.UpdatedAt), after.ID)
@@ -76,7 +88,7 @@ func (s *Store) UpdateUser(ctx context.Context, workspaceID, id string, p feedwi
 			return fmt.Errorf("update user: %w", err)
 		}
 		out = &after
-		return nil
+		return s.announce(ctx, tx, shown, after.UpdatedAt)
 	})
 	if err != nil {
 		return nil, err
@@ -94,4 +106,19 @@ func equalPtr[T comparable](a, b *T) bool {
 		return a == b
 	}
 	return *a == *b
+}
+
+// checkNoPostsBy refuses to make a bot of a user who wrote posts or voted: bots do
+// neither, and the events that announced them named a person.
+func checkNoPostsBy(ctx context.Context, tx *txn, userID string) error {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM posts WHERE author_id = ?) +
+		(SELECT count(*) FROM post_votes WHERE user_id = ?)`, userID, userID).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	if n > 0 {
+		return feedwire.Invalid("type", "cannot become bot: the user wrote posts or voted, which bots do not")
+	}
+	return nil
 }
