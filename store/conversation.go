@@ -85,7 +85,7 @@ func (s *Store) CreateConversation(ctx context.Context, workspaceID string, in f
 			return err
 		}
 		if !contact.Type.IsContact() {
-			return feedwire.Invalid("contactId", fmt.Sprintf("user %s is a %s: conversations are started by contacts (customers and leads)", contact.ID, contact.Type))
+			return feedwire.Invalid("contactId", fmt.Sprintf("user %s is of type %s: conversations are started by contacts (customers and leads)", contact.ID, contact.Type))
 		}
 		part := &feedwire.ConversationPart{
 			ID: newObjectID(now), WorkspaceID: workspaceID, Type: feedwire.PartUserMessage,
@@ -309,7 +309,7 @@ func (s *Store) AttachParticipant(ctx context.Context, workspaceID, conversation
 			}
 			if !u.Type.IsContact() {
 				// The topic is conversation.contact.attached: participants are contacts.
-				return feedwire.Invalid("userId", fmt.Sprintf("user %s is a %s: only contacts (customers and leads) are added as participants", u.ID, u.Type))
+				return feedwire.Invalid("userId", fmt.Sprintf("user %s is of type %s: only contacts (customers and leads) are added as participants", u.ID, u.Type))
 			}
 			return c.Attach(u, now)
 		})
