@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,7 +27,7 @@ func Challenge(ctx context.Context, client *http.Client, url, secret string) err
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return feedwire.Invalid("url", "cannot be requested: "+err.Error())
+		return feedwire.Invalid("url", "cannot be requested: "+bound(err.Error()))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", HarvestrUserAgent)
@@ -38,22 +37,22 @@ func Challenge(ctx context.Context, client *http.Client, url, secret string) err
 		return feedwire.Invalid("url", challengeFailure(err))
 	}
 	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	io.CopyN(io.Discard, resp.Body, maxDrain) // the status is the answer; the body is not kept
 	if resp.StatusCode < 200 || resp.StatusCode > 208 {
-		return feedwire.Invalid("url", fmt.Sprintf("the endpoint answered the harvestr challenge with %s; it must answer 200 to 208 within 5s, without redirecting", resp.Status))
+		return feedwire.Invalid("url", fmt.Sprintf("the endpoint answered the harvestr challenge with %s; it must answer 200 to 208 within 5s, without redirecting", bound(resp.Status)))
 	}
 	return nil
 }
 
+// challengeFailure says why the challenge got no answer, in the words describe allows.
 func challengeFailure(err error) string {
-	var blocked *BlockedError
-	switch class := classify(err); {
-	case errors.As(err, &blocked):
-		return "the harvestr challenge was blocked: " + blocked.Error()
-	case class == feedwire.ErrorTimeout:
+	switch class, message := describe(err); class {
+	case feedwire.ErrorBlocked:
+		return "the harvestr challenge was blocked: " + message
+	case feedwire.ErrorTimeout:
 		return "the endpoint did not answer the harvestr challenge within 5s"
 	default:
-		return fmt.Sprintf("the harvestr challenge failed (%s): %v", class, err)
+		return fmt.Sprintf("the harvestr challenge failed (%s): %s", class, message)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -112,6 +113,7 @@ type options struct {
 	allowPrivate bool
 	suspendAfter time.Duration
 	realClock    bool // for the few tests that need the dispatcher's own timing
+	resolver     *net.Resolver
 }
 
 func setup(t *testing.T, opts options) *fixture {
@@ -136,7 +138,7 @@ func setup(t *testing.T, opts options) *fixture {
 	}
 	f := &fixture{store: s, clock: c, recorded: make(chan feedwire.AttemptResult, 1000)}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	client := delivery.NewClient(opts.allowPrivate, 8)
+	client := delivery.NewClient(opts.allowPrivate, 8, delivery.WithResolver(opts.resolver))
 	dispatcher = delivery.NewDispatcher(s, client, logger, delivery.Config{
 		Workers: 8, Now: c.Now, SuspendAfter: opts.suspendAfter,
 		Recorded: func(batch []feedwire.AttemptResult) {

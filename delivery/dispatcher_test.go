@@ -371,8 +371,8 @@ func TestPrivateNetworksBlocked(t *testing.T) {
 	if _, err := f.webhooks.TestWebhook(context.Background(), f.workspace, w.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	if a := f.attempt(t).Attempt; a.ErrorClass != feedwire.ErrorBlocked || !strings.Contains(a.ErrorMessage, "127.0.0.1") {
-		t.Errorf("class %q (%s), want blocked", a.ErrorClass, a.ErrorMessage)
+	if a := f.attempt(t).Attempt; a.ErrorClass != feedwire.ErrorBlocked || strings.Contains(a.ErrorMessage, "127.0.0.1") {
+		t.Errorf("class %q (%s), want blocked, without naming the address", a.ErrorClass, a.ErrorMessage)
 	}
 	_, err := f.webhooks.CreateWebhook(context.Background(), f.workspace, feedwire.WebhookInput{
 		Name: "x", URL: r.URL, Format: feedwire.FormatHarvestr, Topics: []feedwire.EventType{feedwire.MessageCreated},
