@@ -3,6 +3,7 @@ package feedwire
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -174,4 +175,100 @@ func (a *Attempt) statusMessage() string {
 // Pruned counts what a retention sweep deleted.
 type Pruned struct {
 	Attempts, Deliveries, Events, Jobs int
+	// Expired counts the deliveries still pending, held or waiting for a retry, that
+	// were older than the retention: they are given up and deleted with the rest.
+	Expired int
+}
+
+// ClaimRequest asks the queue for due deliveries to attempt.
+type ClaimRequest struct {
+	Now   time.Time
+	Limit int // at most this many
+	// Lease is how long the claims hold their deliveries.
+	Lease time.Duration
+	// PerWebhook and PerWorkspace bound the attempts of one webhook, and of one
+	// workspace, under way at once, those already leased included; 0 means no bound.
+	PerWebhook, PerWorkspace int
+}
+
+// DueWebhook is a webhook with deliveries due, as a claim sees it.
+type DueWebhook struct {
+	ID          string
+	WorkspaceID string
+	Oldest      time.Time // when its longest-waiting due delivery became due
+	Due         int       // how many are due, counted up to what it could take
+	InFlight    int       // its attempts under way
+}
+
+// ShareClaims decides how many due deliveries of each webhook a claim takes: at most
+// req.Limit in all, and never more than a webhook's or a workspace's free concurrency
+// (req.PerWebhook less the webhook's InFlight, req.PerWorkspace less what
+// workspaceInFlight says of its workspace). The claims are handed out one at a time in
+// turns: workspace after workspace and, within each, webhook after webhook, those
+// waiting longest first. So a workspace whose endpoints hang, or that has a million
+// deliveries due, takes its turn like any other and cannot hold every worker.
+func ShareClaims(due []DueWebhook, workspaceInFlight map[string]int, req ClaimRequest) map[string]int {
+	free := func(bound, inFlight int) int {
+		if bound <= 0 {
+			return req.Limit
+		}
+		return bound - inFlight
+	}
+	type turns struct {
+		webhooks []DueWebhook
+		next     int // whose turn it is
+		free     int
+	}
+	sorted := slices.Clone(due)
+	slices.SortStableFunc(sorted, func(a, b DueWebhook) int { return a.Oldest.Compare(b.Oldest) })
+	var order []string
+	workspaces := map[string]*turns{}
+	for _, w := range sorted {
+		t, ok := workspaces[w.WorkspaceID]
+		if !ok {
+			t = &turns{free: free(req.PerWorkspace, workspaceInFlight[w.WorkspaceID])}
+			workspaces[w.WorkspaceID] = t
+			order = append(order, w.WorkspaceID)
+		}
+		if w.Due = min(w.Due, free(req.PerWebhook, w.InFlight)); w.Due > 0 {
+			t.webhooks = append(t.webhooks, w)
+		}
+	}
+	share := map[string]int{}
+	for given := 0; given < req.Limit; {
+		before := given
+		for _, id := range order {
+			t := workspaces[id]
+			if given == req.Limit || t.free <= 0 || len(t.webhooks) == 0 {
+				continue
+			}
+			i := t.next % len(t.webhooks)
+			w := &t.webhooks[i]
+			share[w.ID]++
+			w.Due--
+			t.free--
+			given++
+			if w.Due == 0 {
+				t.webhooks = slices.Delete(t.webhooks, i, i+1)
+				t.next = i // the next one moved into i
+			} else {
+				t.next = i + 1
+			}
+		}
+		if given == before {
+			break // nothing left that may be taken
+		}
+	}
+	return share
+}
+
+// Claimed is what a claim took, and when to claim again.
+type Claimed struct {
+	Claims []*Claim
+	// Next is when the soonest delivery that a claim could take is due, possibly now;
+	// zero when none is pending.
+	Next time.Time
+	// Held says that deliveries are due but held back by a concurrency bound, until an
+	// attempt under way finishes.
+	Held bool
 }

@@ -13,6 +13,9 @@ var (
 	ErrInvalid      = errors.New("invalid")
 	ErrConflict     = errors.New("conflict")
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrTooLarge is a request whose result would exceed a documented size, such as
+	// an event larger than MaxEventSize: valid field by field, too big as a whole.
+	ErrTooLarge = errors.New("too large")
 )
 
 // Error is an error meant for the client: its kind, a message that is safe to show, and,
@@ -51,6 +54,11 @@ func NotFound(format string, args ...any) error {
 // Conflict returns an ErrConflict error whose message is built like fmt.Sprintf.
 func Conflict(format string, args ...any) error {
 	return &Error{Kind: ErrConflict, Message: fmt.Sprintf(format, args...)}
+}
+
+// TooLarge returns an ErrTooLarge error whose message is built like fmt.Sprintf.
+func TooLarge(format string, args ...any) error {
+	return &Error{Kind: ErrTooLarge, Message: fmt.Sprintf(format, args...)}
 }
 
 // Unauthorized returns an ErrUnauthorized error with the given message.

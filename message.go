@@ -123,7 +123,9 @@ func (m *Message) Validate() error {
 	if m.IntegrationURL != nil {
 		checkURL(&p, "integrationUrl", *m.IntegrationURL)
 	}
-	checkOptionalText(&p, "integrationId", m.IntegrationID, maxTitle)
+	if m.IntegrationID != nil { // an id, if given: null, not "", says there is none
+		checkText(&p, "integrationId", *m.IntegrationID, maxTitle)
+	}
 	return p.Err()
 }
 

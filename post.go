@@ -2,6 +2,8 @@ package feedwire
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -228,6 +230,8 @@ func (p *Post) Validate() error {
 	}
 	if len(p.CustomFields) > 50 {
 		problems.Add("customFields", "must hold at most 50 fields")
+	} else if b, err := json.Marshal(p.CustomFields); err != nil || len(b) > maxCustomFieldsSize {
+		problems.Add("customFields", fmt.Sprintf("must take at most %d bytes as JSON", maxCustomFieldsSize))
 	}
 	return problems.Err()
 }

@@ -42,6 +42,10 @@ const (
 	MaxRetryScheduleLen   = 20
 	MaxSecretGracePeriod  = 7 * 24 * time.Hour
 	MaxSecretTokenLen     = 256 // bytes, of a harvestr webhook's own secret token
+	// DefaultMaxWebhooksPerWorkspace is how many webhooks one workspace may have unless
+	// the server says otherwise (FEEDWIRE_MAX_WEBHOOKS): each is one more POST for
+	// every matching write, so the number bounds what one write can cost.
+	DefaultMaxWebhooksPerWorkspace = 100
 )
 
 // Webhook is an endpoint that receives the events of some types, in one wire format.

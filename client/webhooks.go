@@ -11,15 +11,18 @@ import (
 
 // Webhook is a registered endpoint, as GET /v1/webhooks/{id} shows it.
 type Webhook struct {
-	ID            string         `json:"id"`
-	Name          string         `json:"name"`
-	URL           string         `json:"url"`
-	Description   *string        `json:"description"`
-	Format        string         `json:"format"`
-	Topics        []string       `json:"topics"`
-	Status        string         `json:"status"`
-	StatusReason  *string        `json:"statusReason"`
-	Secret        string         `json:"secret"` // "" when a harvestr webhook has none (null in the API)
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	URL          string   `json:"url"`
+	Description  *string  `json:"description"`
+	Format       string   `json:"format"`
+	Topics       []string `json:"topics"`
+	Status       string   `json:"status"`
+	StatusReason *string  `json:"statusReason"`
+	// Secret signs the deliveries. The server shows it only in the answers to
+	// CreateWebhook and RotateWebhookSecret (WebhookSecret reveals it): it is "" in any
+	// other read, and when a harvestr webhook has none.
+	Secret        string         `json:"secret"`
 	RequestConfig RequestConfig  `json:"requestConfig"`
 	RetrySchedule []string       `json:"retrySchedule"`
 	LastStatus    *LastStatus    `json:"lastStatus"`
@@ -75,6 +78,36 @@ func (c *Client) Webhooks(ctx context.Context, o ListOptions) (*List[Webhook], e
 func (c *Client) UpdateWebhook(ctx context.Context, id string, patch map[string]any) (*Webhook, error) {
 	var w Webhook
 	return &w, c.Do(ctx, http.MethodPatch, "/v1/webhooks/"+url.PathEscape(id), patch, &w)
+}
+
+// WebhookSecret reveals a webhook's secret, which no other read shows: "" when a
+// harvestr webhook has none.
+func (c *Client) WebhookSecret(ctx context.Context, id string) (string, error) {
+	var s struct {
+		Secret *string `json:"secret"`
+	}
+	if err := c.Do(ctx, http.MethodGet, "/v1/webhooks/"+url.PathEscape(id)+"/secret", nil, &s); err != nil {
+		return "", err
+	}
+	if s.Secret == nil {
+		return "", nil
+	}
+	return *s.Secret, nil
+}
+
+// RotateWebhookSecret replaces a webhook's secret with secret, or a generated one when
+// nil; the old one keeps signing webhook-signature for grace. The answer shows the new
+// secret.
+func (c *Client) RotateWebhookSecret(ctx context.Context, id string, grace time.Duration, secret *string) (*Webhook, error) {
+	body := map[string]any{}
+	if grace > 0 {
+		body["gracePeriod"] = grace.String()
+	}
+	if secret != nil {
+		body["secret"] = *secret
+	}
+	var w Webhook
+	return &w, c.Do(ctx, http.MethodPost, "/v1/webhooks/"+url.PathEscape(id)+"/secret", body, &w)
 }
 
 // DeleteWebhook deletes a webhook with its deliveries.

@@ -17,16 +17,21 @@ import (
 
 // Queue is the part of the store the dispatcher works from: the deliveries table.
 type Queue interface {
-	ClaimDeliveries(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]*feedwire.Claim, error)
+	ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) (*feedwire.Claimed, error)
 	RecordAttempts(ctx context.Context, results []feedwire.AttemptResult, suspendAfter time.Duration) error
 	ReleaseLeases(ctx context.Context, now time.Time) (int, error)
-	NextDue(ctx context.Context) (time.Time, bool, error)
 }
 
 // Config tunes a Dispatcher. The zero value of each field means its default.
 type Config struct {
 	// Workers is how many attempts run at once. Defaults to 128.
 	Workers int
+	// PerWebhook is how many attempts of one webhook run at once. Defaults to a
+	// quarter of the workers, so that a few endpoints that hang cannot hold them all.
+	PerWebhook int
+	// PerWorkspace is how many attempts of one workspace run at once. Defaults to
+	// three quarters of the workers, so that another workspace always finds some free.
+	PerWorkspace int
 	// Lease is how long a claimed delivery stays claimed; if its worker has not
 	// recorded an attempt by then, the delivery is due again. It must outlast the
 	// longest webhook timeout. Defaults to 60s.
@@ -47,6 +52,12 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.Workers <= 0 {
 		c.Workers = 128
+	}
+	if c.PerWebhook <= 0 {
+		c.PerWebhook = max(1, c.Workers/4)
+	}
+	if c.PerWorkspace <= 0 {
+		c.PerWorkspace = max(1, c.Workers*3/4)
 	}
 	if c.Lease <= 0 {
 		c.Lease = 60 * time.Second
@@ -122,13 +133,21 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 	freed := make(chan struct{}, 1)
 	for ctx.Err() == nil {
 		free := cap(slots) - len(slots)
-		var claimed int
+		claimed := &feedwire.Claimed{}
 		if free > 0 {
-			claims, err := d.queue.ClaimDeliveries(ctx, d.now(), min(free, maxBatch), d.config.Lease)
-			if err != nil && ctx.Err() == nil {
-				d.logger.Error("claim deliveries", "error", err)
+			var err error
+			claimed, err = d.queue.ClaimDeliveries(ctx, feedwire.ClaimRequest{
+				Now: d.now(), Limit: min(free, maxBatch), Lease: d.config.Lease,
+				PerWebhook: d.config.PerWebhook, PerWorkspace: d.config.PerWorkspace,
+			})
+			if err != nil {
+				if ctx.Err() == nil {
+					d.logger.Error("claim deliveries", "error", err)
+				}
+				claimed = &feedwire.Claimed{Next: d.now().Add(time.Second)} // try again soon
+
 			}
-			for _, c := range claims {
+			for _, c := range claimed.Claims {
 				slots <- struct{}{}
 				senders.Add(1)
 				go func() {
@@ -141,26 +160,27 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 					}
 				}()
 			}
-			claimed = len(claims)
-			if claimed == min(free, maxBatch) {
+			if len(claimed.Claims) == min(free, maxBatch) {
 				continue // there may be more due right now
 			}
 		}
-		d.sleep(ctx, free == 0, freed)
+		// With every worker busy, or deliveries due but held back by a concurrency
+		// bound, an attempt finishing is what makes room.
+		d.sleep(ctx, claimed.Next, free == 0 || claimed.Held, freed)
 	}
 }
 
-// sleep waits until something may be due: a wake-up, the next due time, a freed slot
-// when all were taken, or the poll interval.
-func (d *Dispatcher) sleep(ctx context.Context, saturated bool, freed <-chan struct{}) {
+// sleep waits until something may be due: a wake-up, the next due time (zero: none
+// known), a freed worker when waitForFreed, or the poll interval.
+func (d *Dispatcher) sleep(ctx context.Context, next time.Time, waitForFreed bool, freed <-chan struct{}) {
 	wait := d.config.PollInterval
-	if next, ok, err := d.queue.NextDue(ctx); err == nil && ok {
+	if !next.IsZero() {
 		wait = min(wait, max(next.Sub(d.now()), time.Millisecond))
 	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	var freedOrNil <-chan struct{}
-	if saturated {
+	if waitForFreed {
 		freedOrNil = freed
 	}
 	select {

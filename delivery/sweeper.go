@@ -56,6 +56,10 @@ func (s *Sweeper) Sweep(ctx context.Context) {
 		s.logger.Info("pruned", "attempts", pruned.Attempts, "deliveries", pruned.Deliveries,
 			"events", pruned.Events, "jobs", pruned.Jobs, "older_than", s.retention)
 	}
+	if pruned.Expired > 0 {
+		s.logger.Warn("gave up deliveries still pending after the retention", "deliveries", pruned.Expired,
+			"older_than", s.retention)
+	}
 	if s.suspendAfter > 0 {
 		n, err := s.store.SuspendFailing(ctx, now.Add(-s.suspendAfter))
 		if err != nil && ctx.Err() == nil {

@@ -67,11 +67,8 @@ func listEvents(events feedwire.EventService, catalog []wire.EventType) handler[
 			return nil, err
 		}
 		filter := feedwire.EventFilter{ListParams: p, Since: in.Since, Until: in.Until}
-		for _, t := range in.Types {
-			if !slices.ContainsFunc(catalog, func(et wire.EventType) bool { return string(et.Name) == t }) {
-				return nil, feedwire.Invalid("query.type", fmt.Sprintf("%q is not an event type; GET /v1/event-types lists them", t))
-			}
-			filter.Types = append(filter.Types, feedwire.EventType(t))
+		if filter.Types, err = typeFilter(in.Types, catalog); err != nil {
+			return nil, err
 		}
 		page, err := events.Events(ctx, workspaceID, filter)
 		if err != nil {
@@ -86,6 +83,27 @@ func listEvents(events feedwire.EventService, catalog []wire.EventType) handler[
 		}
 		return newList(bodies, func(b *eventBody) eventBody { return *b }), nil
 	}
+}
+
+// typeFilter checks the entries of ?type=: each must be an event type of the catalog,
+// and at most feedwire.MaxFilterValues distinct ones, since each becomes a query
+// parameter. Repeating a type costs nothing: duplicates are dropped before counting.
+func typeFilter(entries []string, catalog []wire.EventType) ([]feedwire.EventType, error) {
+	var types []feedwire.EventType
+	for i, entry := range entries {
+		t := feedwire.EventType(entry)
+		if slices.Contains(types, t) {
+			continue
+		}
+		if !slices.ContainsFunc(catalog, func(et wire.EventType) bool { return et.Name == t }) {
+			return nil, feedwire.Invalid(fmt.Sprintf("query.type[%d]", i), fmt.Sprintf("%.100q is not an event type; GET /v1/event-types lists them", entry))
+		}
+		if len(types) == feedwire.MaxFilterValues {
+			return nil, feedwire.Invalid("query.type", fmt.Sprintf("must name at most %d distinct event types", feedwire.MaxFilterValues))
+		}
+		types = append(types, t)
+	}
+	return types, nil
 }
 
 // eventTypeBody is one entry of the event type catalog.

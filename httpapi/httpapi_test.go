@@ -30,7 +30,20 @@ type api struct {
 func setup(t *testing.T) *api {
 	t.Helper()
 	ctx := context.Background()
-	s, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "api.db"), store.Options{})
+	s, srv := newTestServer(t, filepath.Join(t.TempDir(), "api.db"))
+	_, key, err := s.CreateAPIKey(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &api{t: t, url: srv.URL, key: key.Secret}
+}
+
+// newTestServer serves the API on a migrated SQLite database at path, with every
+// service real; only private networks are allowed, for the test receivers.
+func newTestServer(t *testing.T, path string) (*store.Store, *httptest.Server) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, "sqlite:"+path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,11 +67,7 @@ func setup(t *testing.T) *api {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	_, key, err := s.CreateAPIKey(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &api{t: t, url: srv.URL, key: key.Secret}
+	return s, srv
 }
 
 // do sends a request with the workspace's key and returns the status and decoded body.

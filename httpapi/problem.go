@@ -21,6 +21,7 @@ var statuses = []struct {
 	{feedwire.ErrNotFound, http.StatusNotFound},
 	{feedwire.ErrConflict, http.StatusConflict},
 	{feedwire.ErrUnauthorized, http.StatusUnauthorized},
+	{feedwire.ErrTooLarge, http.StatusRequestEntityTooLarge},
 }
 
 // problem turns any error a handler returns into the RFC 9457 problem the client sees.

@@ -52,7 +52,7 @@ func newList[T, B any](page *feedwire.Page[T], body func(*T) B) *output[listBody
 		out.Body.Data[i] = body(&page.Items[i])
 	}
 	if page.Next != "" {
-		cursor := base64.RawURLEncoding.EncodeToString([]byte(page.Next))
+		cursor := encodeCursor(page.Next)
 		out.Body.NextCursor = &cursor
 	}
 	return out
@@ -60,12 +60,28 @@ func newList[T, B any](page *feedwire.Page[T], body func(*T) B) *output[listBody
 
 // Cursors are opaque to clients: the last id of a page, base64-encoded so that nobody
 // builds one by hand and comes to depend on its shape.
+func encodeCursor(id string) string {
+	return cursorEncoding.EncodeToString([]byte(id))
+}
+
+// cursorEncoding is strict, so that each id has exactly one cursor, and decodeCursor
+// takes back only what encodeCursor made.
+var cursorEncoding = base64.RawURLEncoding.Strict()
+
+// maxCursorID is longer than any id feedwire makes (UUIDs have 36 characters), and
+// bounds what a forged cursor makes the list query compare.
+const maxCursorID = 64
+
 func decodeCursor(cursor string) (string, error) {
 	if cursor == "" {
 		return "", nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(b) == 0 || strings.IndexFunc(string(b), notIDRune) >= 0 {
+	if len(cursor) > cursorEncoding.EncodedLen(maxCursorID) {
+		return "", feedwire.Invalid("query.cursor", "is not a cursor this API returned")
+	}
+	b, err := cursorEncoding.DecodeString(cursor)
+	// The decoder skips line breaks: a cursor must also be the one encoding of its id.
+	if err != nil || len(b) == 0 || strings.IndexFunc(string(b), notIDRune) >= 0 || encodeCursor(string(b)) != cursor {
 		return "", feedwire.Invalid("query.cursor", "is not a cursor this API returned")
 	}
 	return string(b), nil

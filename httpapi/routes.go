@@ -13,9 +13,6 @@ import (
 // addRoutes is the whole API surface, top to bottom.
 func addRoutes(mux *http.ServeMux, api huma.API, s *server, svc Services, catalog []wire.EventType) {
 	mux.Handle("GET /healthz", handleHealth(svc.Ping))
-	if svc.Metrics != nil {
-		mux.Handle("GET /metrics", svc.Metrics)
-	}
 
 	register(api, s, op("create-user", http.MethodPost, "/v1/users", "Create a user", "Users"),
 		createOne(svc.Users.CreateUser, (*createUserInput).input, newUserBody))
@@ -71,6 +68,17 @@ func addRoutes(mux *http.ServeMux, api huma.API, s *server, svc Services, catalo
 	register(api, s, op("update-feedback", http.MethodPatch, "/v1/feedback/{id}", "Update feedback (FEEDBACK_UPDATED)", "Feedback"),
 		updateOne[feedwire.FeedbackPatch, feedbackPatchBody](svc.Feedback.UpdateFeedback, newFeedbackBody))
 
+	register(api, s, op("list-api-keys", http.MethodGet, "/v1/api-keys", "List the workspace's API keys, by prefix; never the keys themselves", "API keys"),
+		listAll(svc.Workspaces.APIKeys, newAPIKeyBody))
+	register(api, s, op("create-api-key", http.MethodPost, "/v1/api-keys", "Create an API key; the answer is the only time it is shown", "API keys"),
+		createAPIKey(svc.Workspaces))
+	register(api, s, op("get-api-key", http.MethodGet, "/v1/api-keys/{id}", "Get an API key, by prefix", "API keys"),
+		getOne(svc.Workspaces.APIKey, newAPIKeyBody))
+	register(api, s, op("revoke-api-key", http.MethodDelete, "/v1/api-keys/{id}", "Revoke an API key at once, even the one calling", "API keys"),
+		revokeAPIKey(svc.Workspaces))
+	register(api, s, op("rotate-api-key", http.MethodPost, "/v1/api-keys/{id}/rotate", "Replace an API key with a new one, shown once; the old one stops after gracePeriod", "API keys"),
+		rotateAPIKey(svc.Workspaces))
+
 	register(api, s, op("create-webhook", http.MethodPost, "/v1/webhooks", "Register a webhook", "Webhooks"),
 		createWebhook(svc.Webhooks))
 	register(api, s, op("list-webhooks", http.MethodGet, "/v1/webhooks", "List webhooks", "Webhooks"),
@@ -81,8 +89,10 @@ func addRoutes(mux *http.ServeMux, api huma.API, s *server, svc Services, catalo
 		updateWebhook(svc.Webhooks))
 	register(api, s, op("delete-webhook", http.MethodDelete, "/v1/webhooks/{id}", "Delete a webhook and its deliveries", "Webhooks"),
 		deleteOne("webhook", svc.Webhooks.DeleteWebhook))
-	register(api, s, op("rotate-webhook-secret", http.MethodPost, "/v1/webhooks/{id}/secret", "Rotate a webhook's secret", "Webhooks"),
+	register(api, s, op("rotate-webhook-secret", http.MethodPost, "/v1/webhooks/{id}/secret", "Rotate a webhook's secret; the answer shows the new one", "Webhooks"),
 		rotateSecret(svc.Webhooks))
+	register(api, s, op("reveal-webhook-secret", http.MethodGet, "/v1/webhooks/{id}/secret", "Show a webhook's secret, which no other read shows", "Webhooks"),
+		revealSecret(svc.Webhooks))
 	register(api, s, accepted(op("test-webhook", http.MethodPost, "/v1/webhooks/{id}/test", "Send an example event", "Webhooks")),
 		testWebhook(svc.Webhooks))
 	register(api, s, accepted(op("recover-webhook", http.MethodPost, "/v1/webhooks/{id}/recover", "Retry the failed deliveries of a time range and send the events missed while paused or suspended", "Webhooks")),

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"reflect"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,8 +42,8 @@ type Services struct {
 	Comments        feedwire.CommentService
 	Changelogs      feedwire.ChangelogService
 	Conversations   feedwire.ConversationService
-	// Metrics, when set, serves GET /metrics.
-	Metrics http.Handler
+	// Limiter, when set, limits the requests of each API key; nil leaves them unlimited.
+	Limiter *RateLimiter
 	// Ping reports whether the database answers, for GET /healthz.
 	Ping func(context.Context) error
 }
@@ -55,13 +56,13 @@ const Version = "0.1.0"
 func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (http.Handler, error) {
 	mux := http.NewServeMux()
 	api := humago.New(mux, apiConfig())
-	s := &server{logger: logger}
-	api.UseMiddleware(s.authenticate(api, svc.Workspaces))
+	s := &server{logger: logger, workspaces: svc.Workspaces, limiter: svc.Limiter}
+	api.UseMiddleware(requireWorkspace(api))
 	addRoutes(mux, api, s, svc, catalog)
 	if err := addWebhooks(api.OpenAPI(), catalog); err != nil {
 		return nil, err
 	}
-	return s.withRequestID(s.logRequests(s.recoverPanics(mux))), nil
+	return s.withRequestID(s.logRequests(s.recoverPanics(s.requireKey(checkBodies(mux))))), nil
 }
 
 // apiConfig is huma's default configuration without what feedwire does not want: no
@@ -84,7 +85,9 @@ func apiConfig() huma.Config {
 
 // server holds what every handler shares.
 type server struct {
-	logger *slog.Logger
+	logger     *slog.Logger
+	workspaces feedwire.WorkspaceService
+	limiter    *RateLimiter // nil: no rate limit
 }
 
 type contextKey int
@@ -97,29 +100,80 @@ const (
 // bearer is the security requirement of every /v1 operation.
 var bearer = []map[string][]string{{"bearer": {}}}
 
-// authenticate resolves the bearer key of every operation that requires one to its
-// workspace, and answers 401 when there is no valid key.
-func (s *server) authenticate(api huma.API, workspaces feedwire.WorkspaceService) func(huma.Context, func(huma.Context)) {
+// requireKey admits a request to /v1 only with a valid API key that is within its rate
+// limit, and does so before anything reads the body: a request without a valid key is
+// answered 401, and one over its key's rate 429, at once, and its body is never read.
+// So nobody without a key can make the server read a body, or wait for one.
+func (s *server) requireKey(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/v1/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		key, ok := bearerToken(r.Header.Get("Authorization"))
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="feedwire"`)
+			refuse(w, r, huma.Error401Unauthorized("an API key is required: Authorization: Bearer <key>"))
+			return
+		}
+		ws, err := s.workspaces.Authenticate(r.Context(), key)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="feedwire", error="invalid_token"`)
+			refuse(w, r, s.problem(r.Context(), err))
+			return
+		}
+		if s.limiter != nil {
+			if ok, wait := s.limiter.Allow(key); !ok {
+				seconds := retryAfter(wait)
+				w.Header().Set("Retry-After", strconv.Itoa(seconds))
+				refuse(w, r, huma.Error429TooManyRequests(fmt.Sprintf("this API key is over its rate limit; retry in %d s", seconds)))
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), workspaceKey, ws.ID)))
+	})
+}
+
+// requireWorkspace refuses an operation that requires a key when requireKey did not
+// admit the request, as it would for an operation outside /v1: such an operation fails
+// closed rather than run for no workspace.
+func requireWorkspace(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
-		if len(ctx.Operation().Security) == 0 {
+		if _, ok := ctx.Context().Value(workspaceKey).(string); ok || len(ctx.Operation().Security) == 0 {
 			next(ctx)
 			return
 		}
-		key, ok := strings.CutPrefix(ctx.Header("Authorization"), "Bearer ")
-		if !ok || key == "" {
-			ctx.SetHeader("WWW-Authenticate", `Bearer realm="feedwire"`)
-			huma.WriteErr(api, ctx, http.StatusUnauthorized, "an API key is required: Authorization: Bearer <key>")
-			return
-		}
-		ws, err := workspaces.Authenticate(ctx.Context(), key)
-		if err != nil {
-			ctx.SetHeader("WWW-Authenticate", `Bearer realm="feedwire", error="invalid_token"`)
-			se := s.problem(ctx.Context(), err)
-			huma.WriteErr(api, ctx, se.GetStatus(), se.Error())
-			return
-		}
-		next(huma.WithValue(ctx, workspaceKey, ws.ID))
+		huma.WriteErr(api, ctx, http.StatusUnauthorized, "this operation was not authenticated")
 	}
+}
+
+// bearerToken returns the token of an Authorization header of the Bearer scheme. Scheme
+// names are case-insensitive (RFC 9110 §11.1), and one or more spaces may follow them.
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimLeft(token, " ")
+	return token, token != ""
+}
+
+// refuse answers a request with a problem without reading its body, and closes the
+// connection if it has one. Otherwise net/http would read what is left of the body
+// before it sent the answer, so a refused client would wait for the answer as long as
+// it took to send the rest, or for ever if it never did.
+func refuse(w http.ResponseWriter, r *http.Request, se huma.StatusError) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
+	writeProblem(w, se)
+}
+
+// writeProblem answers with a problem the way huma answers its own.
+func writeProblem(w http.ResponseWriter, se huma.StatusError) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(se.GetStatus())
+	json.NewEncoder(w).Encode(se)
 }
 
 // handler is an operation that acts for the workspace of the request's API key.
@@ -166,6 +220,15 @@ func (r *statusRecorder) WriteHeader(status int) {
 	r.ResponseWriter.WriteHeader(status)
 }
 
+// Unwrap lets http.ResponseController reach the connection: without it, the deadlines
+// set through it, huma's deadline for reading a body among them, are silently dropped.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Flush keeps http.Flusher working through the recorder.
+func (r *statusRecorder) Flush() {
+	http.NewResponseController(r.ResponseWriter).Flush()
+}
+
 func (s *server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -189,10 +252,7 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 				}
 				return
 			}
-			se := s.problem(r.Context(), fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
-			w.Header().Set("Content-Type", "application/problem+json")
-			w.WriteHeader(se.GetStatus())
-			json.NewEncoder(w).Encode(se)
+			writeProblem(w, s.problem(r.Context(), fmt.Errorf("panic: %v\n%s", v, debug.Stack())))
 		}()
 		next.ServeHTTP(w, r)
 	})

@@ -20,7 +20,7 @@ type webhookBody struct {
 	Topics                  []string          `json:"topics"`
 	Status                  string            `json:"status" enum:"active,paused,suspended"`
 	StatusReason            *string           `json:"statusReason" doc:"Why feedwire suspended the webhook"`
-	Secret                  *string           `json:"secret" doc:"Signs the deliveries, as given: whsec_ and base64, or a harvestr webhook's own text; see the README for the signatures. null when a harvestr webhook has no secret: its deliveries are unsigned, and only its challenge is signed, with the empty key"`
+	Secret                  *string           `json:"secret" doc:"Signs the deliveries, as given: whsec_ and base64, or a harvestr webhook's own text; see the README for the signatures. Shown only in the answers to create and to a rotation, and by GET /v1/webhooks/{id}/secret; null everywhere else, and when a harvestr webhook has no secret (its deliveries are unsigned, and only its challenge is signed, with the empty key)"`
 	PreviousSecretExpiresAt *webhook.Time     `json:"previousSecretExpiresAt" doc:"Until then the previous secret also signs the webhook-signature header"`
 	RequestConfig           requestConfigBody `json:"requestConfig"`
 	RetrySchedule           []string          `json:"retrySchedule" doc:"The delays between attempts"`
@@ -49,11 +49,13 @@ type healthBody struct {
 	ConsecutiveFailures    int           `json:"consecutiveFailures" doc:"Deliveries given up on since the last success"`
 }
 
+// newWebhookBody shows a webhook without its secret: secrets are shown only on purpose,
+// by withSecret.
 func newWebhookBody(w *feedwire.Webhook) webhookBody {
 	b := webhookBody{
 		Object: "webhook", ID: w.ID, Name: w.Name, URL: w.URL, Description: w.Description,
 		Format: string(w.Format), Topics: make([]string, len(w.Topics)), Status: string(w.Status),
-		StatusReason: w.StatusReason, Secret: secretOrNull(w.Secret), PreviousSecretExpiresAt: webhook.NewTimePtr(w.PreviousSecretExpiresAt),
+		StatusReason: w.StatusReason, PreviousSecretExpiresAt: webhook.NewTimePtr(w.PreviousSecretExpiresAt),
 		RequestConfig: requestConfigBody{TimeoutMs: int(w.Timeout.Milliseconds()), Headers: w.Headers},
 		RetrySchedule: formatDurations(w.Schedule()),
 		Health: healthBody{
@@ -72,12 +74,37 @@ func newWebhookBody(w *feedwire.Webhook) webhookBody {
 	return b
 }
 
+// withSecret shows a webhook with its secret: in the answers to create and rotation,
+// the moments a secret is made.
+func withSecret(w *feedwire.Webhook) webhookBody {
+	b := newWebhookBody(w)
+	b.Secret = secretOrNull(w.Secret)
+	return b
+}
+
 // secretOrNull shows a webhook's secret, null when it has none.
 func secretOrNull(secret string) *string {
 	if secret == "" {
 		return nil
 	}
 	return &secret
+}
+
+// webhookSecretBody is what revealing a webhook's secret answers.
+type webhookSecretBody struct {
+	Object    string  `json:"object" enum:"webhook_secret"`
+	WebhookID string  `json:"webhookId"`
+	Secret    *string `json:"secret" doc:"The secret that signs the deliveries; null when a harvestr webhook has none"`
+}
+
+func revealSecret(svc feedwire.WebhookService) handler[idInput, output[webhookSecretBody]] {
+	return func(ctx context.Context, workspaceID string, in *idInput) (*output[webhookSecretBody], error) {
+		w, err := svc.Webhook(ctx, workspaceID, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &output[webhookSecretBody]{webhookSecretBody{Object: "webhook_secret", WebhookID: w.ID, Secret: secretOrNull(w.Secret)}}, nil
+	}
 }
 
 type requestConfigInput struct {
@@ -117,7 +144,7 @@ func createWebhook(svc feedwire.WebhookService) handler[createWebhookInput, outp
 		if err != nil {
 			return nil, err
 		}
-		return &output[webhookBody]{newWebhookBody(w)}, nil
+		return &output[webhookBody]{withSecret(w)}, nil
 	}
 }
 
@@ -193,7 +220,7 @@ func rotateSecret(svc feedwire.WebhookService) handler[rotateSecretInput, output
 		if err != nil {
 			return nil, err
 		}
-		return &output[webhookBody]{newWebhookBody(w)}, nil
+		return &output[webhookBody]{withSecret(w)}, nil
 	}
 }
 

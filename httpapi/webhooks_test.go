@@ -203,7 +203,7 @@ func TestWebhookSecretRefusals(t *testing.T) {
 			t.Errorf("rotate %s: got %d %s, want 422 on body.secret", tc.name, status, problemText(problem))
 		}
 	}
-	if got := a.must(200, "GET", "/v1/webhooks/"+fb["id"].(string), ""); got["secret"] != fb["secret"] {
+	if got := a.must(200, "GET", "/v1/webhooks/"+fb["id"].(string)+"/secret", ""); got["secret"] != fb["secret"] {
 		t.Errorf("a refused rotation changed the secret to %v", got["secret"])
 	}
 }

@@ -319,7 +319,14 @@ func (s *Store) AttachParticipant(ctx context.Context, workspaceID, conversation
 // conversation.contact.detached.
 func (s *Store) DetachParticipant(ctx context.Context, workspaceID, conversationID, userID string) (*feedwire.Conversation, error) {
 	return s.changeConversation(ctx, workspaceID, conversationID, "conversation.contact.detached",
-		func(_ *txn, c *feedwire.Conversation, now time.Time) error { return c.Detach(userID, now) })
+		func(tx *txn, c *feedwire.Conversation, now time.Time) error {
+			// A user the workspace does not have is not found, like any id it does not
+			// have; one that it has but the conversation does not is a conflict.
+			if _, err := users.get(ctx, tx, workspaceID, userID); err != nil {
+				return err
+			}
+			return c.Detach(userID, now)
+		})
 }
 
 // MarkRead records a read receipt and emits conversation.read.

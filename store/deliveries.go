@@ -216,7 +216,7 @@ func (s *Store) RetryDelivery(ctx context.Context, workspaceID, id string) (*fee
 func (s *Store) QueueTestDelivery(ctx context.Context, workspaceID, webhookID string, ev *feedwire.Event) (*feedwire.Delivery, error) {
 	var out *feedwire.Delivery
 	err := s.inTx(ctx, func(tx *txn) error {
-		if _, err := webhooks.get(ctx, tx, workspaceID, webhookID); err != nil {
+		if _, err := s.webhooks().get(ctx, tx, workspaceID, webhookID); err != nil {
 			return err
 		}
 		now := s.clock()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/wire"
 )
 
 var events = table[feedwire.Event]{
@@ -44,11 +45,36 @@ func recordEvent(ctx context.Context, tx *txn, ev *feedwire.Event, workspaceID, 
 		return fmt.Errorf("record event: %w", err)
 	}
 	ev.ID, ev.WorkspaceID, ev.ResourceID, ev.CreatedAt = id, workspaceID, resourceID, at
+	if err := checkEventSize(ev); err != nil {
+		return err
+	}
 	if err := insertEvent(ctx, tx, ev, false); err != nil {
 		return fmt.Errorf("record event: %w", err)
 	}
 	tx.events = append(tx.events, ev.Type)
 	return queueDeliveries(ctx, tx, ev)
+}
+
+// checkEventSize refuses an event whose delivered body would be larger than
+// feedwire.MaxEventSize. It runs in the write's transaction, so the refusal rolls the
+// write back: nothing is stored that could not be delivered.
+func checkEventSize(ev *feedwire.Event) error {
+	// Data and changes are almost all of a body. Far below the limit they tell enough;
+	// near it, the body is built exactly as a delivery sends it, with a webhook id of
+	// the real length, since the event log's payload leaves that id empty.
+	if len(ev.Data)+len(ev.Changes)+len(ev.ConversationURL) <= feedwire.MaxEventSize/2 {
+		return nil
+	}
+	body, err := wire.Body(envelopeID(ev.ID, ev.Type), newObjectID(ev.CreatedAt), ev)
+	if err != nil {
+		return fmt.Errorf("record event: %w", err)
+	}
+	if len(body) > feedwire.MaxEventSize {
+		return feedwire.TooLarge("the %s event of this write would be %d bytes, and an event is at most %d bytes; "+
+			"shorten the longest fields (an update event carries a changed field's old and new value)",
+			ev.Type, len(body), feedwire.MaxEventSize)
+	}
+	return nil
 }
 
 // insertEvent stores ev as it is; test events are left out of the event log.
@@ -70,6 +96,10 @@ func (s *Store) Events(ctx context.Context, workspaceID string, f feedwire.Event
 	var where strings.Builder
 	where.WriteString("AND test = 0 ")
 	var args []any
+	if len(f.Types) > feedwire.MaxFilterValues {
+		// Each type is a query parameter, and SQLite takes at most 32,766 of them.
+		return nil, feedwire.Invalid("query.type", fmt.Sprintf("must name at most %d event types", feedwire.MaxFilterValues))
+	}
 	if len(f.Types) > 0 {
 		where.WriteString("AND type IN (?" + strings.Repeat(", ?", len(f.Types)-1) + ") ")
 		for _, t := range f.Types {

@@ -45,7 +45,7 @@ func (s *Store) StartJob(ctx context.Context, workspaceID, webhookID string, kin
 		Status: feedwire.JobQueued, CreatedAt: now, UpdatedAt: now,
 	}
 	err := s.inTx(ctx, func(tx *txn) error {
-		if _, err := webhooks.get(ctx, tx, workspaceID, webhookID); err != nil {
+		if _, err := s.webhooks().get(ctx, tx, workspaceID, webhookID); err != nil {
 			return err
 		}
 		total, err := countJob(ctx, tx, j)

@@ -34,7 +34,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate %s: %w", path.Base(file), err)
 		}
 	}
-	return nil
+	// SQL cannot seal: secrets kept in plain text before are sealed here, in Go.
+	return s.sealSecrets(ctx)
 }
 
 func (s *Store) applyMigration(ctx context.Context, file string) error {

@@ -230,7 +230,7 @@ func (s *Store) CreatePost(ctx context.Context, workspaceID string, in feedwire.
 	now := s.clock()
 	p.ID, p.WorkspaceID, p.CreatedAt, p.UpdatedAt = newObjectID(now), workspaceID, now, now
 	err := s.inTx(ctx, func(tx *txn) error {
-		if p.StatusID == "" {
+		if in.StatusID == nil { // "" is not left out: checkPostRefs refuses it
 			if err := tx.QueryRowContext(ctx, `SELECT id FROM post_statuses WHERE workspace_id = ? AND is_default = 1`,
 				workspaceID).Scan(&p.StatusID); err != nil {
 				return fmt.Errorf("default post status: %w", err)
@@ -378,7 +378,12 @@ func (s *Store) Vote(ctx context.Context, workspaceID, postID, voterID string, a
 		if err != nil {
 			return err
 		}
-		voter, err := getUser(ctx, tx, workspaceID, "voterId", voterID)
+		// A vote to remove is named by its voter: one who does not exist has none, and
+		// that is not found. A voter to add is a reference to check, and invalid.
+		voter, err := users.get(ctx, tx, workspaceID, voterID)
+		if errors.Is(err, feedwire.ErrNotFound) && action == feedwire.VoteAdd {
+			err = feedwire.Invalid("voterId", fmt.Sprintf("no user with id %q", voterID))
+		}
 		if err != nil {
 			return err
 		}

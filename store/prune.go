@@ -12,15 +12,19 @@ import (
 // backlog never holds the write lock for long.
 const pruneBatch = 5000
 
-// Prune deletes what is older than before: attempts, finished deliveries, finished jobs,
-// and events that no delivery still needs. Pending deliveries and their events are kept
-// however old they are, so pruning never loses work.
+// Prune deletes what is older than before: attempts, deliveries, finished jobs, and
+// events that no delivery still needs. Deliveries that are still pending when they are
+// older than before (held by a paused or suspended webhook, or waiting for a retry)
+// are given up too, so that nothing grows without bound; only one under way, under a
+// lease, is left to its attempt.
 func (s *Store) Prune(ctx context.Context, before time.Time) (feedwire.Pruned, error) {
 	var p feedwire.Pruned
 	steps := []struct {
 		count *int
 		query string
 	}{
+		{&p.Expired, `DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
+			WHERE status = 'pending' AND created_at < ? AND lease IS NULL LIMIT ?)`},
 		{&p.Attempts, `DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE started_at < ? LIMIT ?)`},
 		{&p.Deliveries, `DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
 			WHERE status IN ('succeeded', 'failed') AND updated_at < ? LIMIT ?)`},
@@ -64,7 +68,7 @@ func (s *Store) SuspendFailing(ctx context.Context, before time.Time) (int, erro
 		}
 		var failing []*feedwire.Webhook
 		for rows.Next() {
-			w, err := scanWebhook(rows)
+			w, err := s.scanWebhook(rows)
 			if err != nil {
 				rows.Close()
 				return err

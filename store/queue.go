@@ -13,52 +13,193 @@ import (
 	"github.com/feedwire/feedwire"
 )
 
-// ClaimDeliveries takes up to limit deliveries that are due at now and leases them until
-// now+lease: their due time moves to the lease's end, so if the worker dies they are due
-// again then. Deliveries of webhooks that are not active are skipped, except tests.
-func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]*feedwire.Claim, error) {
-	var claims []*feedwire.Claim
+// ClaimDeliveries takes due deliveries, as many as req allows and shared out fairly
+// between workspaces and webhooks (feedwire.ShareClaims), and leases them until
+// req.Now+req.Lease: their due time moves to the lease's end, so if the worker dies they
+// are due again then. Deliveries of webhooks that are not active are skipped, except
+// tests. It also says when to claim again: when the next delivery a claim could take is
+// due, and whether some are due but held back by a concurrency bound.
+func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) (*feedwire.Claimed, error) {
+	out := &feedwire.Claimed{}
 	err := s.inTx(ctx, func(tx *txn) error {
-		var err error
-		claims, err = dueDeliveries(ctx, tx, now, limit)
-		if err != nil || len(claims) == 0 {
+		due, workspaceInFlight, err := dueWebhooks(ctx, tx, req, out)
+		if err != nil {
 			return err
 		}
-		token := newLease()
-		ids := make([]any, 0, len(claims)+2)
-		ids = append(ids, millis(now.Add(lease)), token)
-		for _, c := range claims {
-			c.Lease = token
-			ids = append(ids, storedID(c.Delivery.ID))
+		var ids []string
+		shares := feedwire.ShareClaims(due, workspaceInFlight, req)
+		for webhookID, n := range shares {
+			taken, err := dueIDs(ctx, tx, webhookID, req.Now, n)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, taken...)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, lease = ? WHERE id IN (`+
-			placeholders(len(claims))+`)`, ids...)
-		if err != nil {
-			return fmt.Errorf("lease deliveries: %w", err)
+		dueCount := 0
+		for _, w := range due {
+			dueCount += w.Due
 		}
-		return attachWebhooks(ctx, tx, claims)
+		switch {
+		case len(ids) == req.Limit:
+			out.Next = req.Now // there may be more due right now
+		case len(ids) < dueCount:
+			out.Held = true // a workspace's bound held some back
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if out.Claims, err = leaseDeliveries(ctx, tx, ids, req); err != nil {
+			return err
+		}
+		return s.attachWebhooks(ctx, tx, out.Claims)
 	})
-	return claims, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// dueDeliveries reads the due deliveries with their events, soonest due first.
-func dueDeliveries(ctx context.Context, tx *txn, now time.Time, limit int) ([]*feedwire.Claim, error) {
+// dueWebhooks returns the webhooks with deliveries due at req.Now that have room for
+// more attempts, and the attempts under way per workspace. It notes in out when the
+// soonest delivery not yet due, of a webhook with room, will be, and whether a webhook
+// with deliveries due has no room.
+func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *feedwire.Claimed) ([]feedwire.DueWebhook, map[string]int, error) {
+	webhookInFlight, workspaceInFlight, err := inFlight(ctx, tx, req.Now)
+	if err != nil {
+		return nil, nil, err
+	}
+	// An active webhook's pending deliveries are due at next_attempt_at (held ones have
+	// none); another webhook's are held, but for tests, which go whatever its status.
+	rows, err := tx.QueryContext(ctx, `
+		SELECT w.id, w.workspace_id, (SELECT min(d.next_attempt_at) FROM deliveries d
+			WHERE d.webhook_id = w.id AND d.status = 'pending') AS due
+		FROM webhooks w WHERE w.status = 'active'
+		UNION ALL
+		SELECT d.webhook_id, d.workspace_id, min(d.next_attempt_at)
+		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+		WHERE d.test = 1 AND d.status = 'pending' AND w.status != 'active'
+		GROUP BY d.webhook_id`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	var due []feedwire.DueWebhook
+	for rows.Next() {
+		w := feedwire.DueWebhook{}
+		var oldest *int64
+		if err := rows.Scan(&w.ID, &w.WorkspaceID, &oldest); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("claim deliveries: %w", err)
+		}
+		if oldest == nil {
+			continue // nothing pending, or all of it held
+		}
+		w.Oldest, w.InFlight = time.UnixMilli(*oldest), webhookInFlight[w.ID]
+		switch {
+		case !hasRoom(req.PerWebhook, w.InFlight) || !hasRoom(req.PerWorkspace, workspaceInFlight[w.WorkspaceID]):
+			out.Held = out.Held || !w.Oldest.After(req.Now)
+		case w.Oldest.After(req.Now):
+			if out.Next.IsZero() || w.Oldest.Before(out.Next) {
+				out.Next = w.Oldest
+			}
+		default:
+			due = append(due, w)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	for i := range due {
+		// Counting stops at what the claim could take, so a backlog of millions costs
+		// no more than a few.
+		bound := req.Limit
+		if req.PerWebhook > 0 {
+			bound = min(bound, req.PerWebhook-due[i].InFlight)
+		}
+		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries
+			WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? LIMIT ?)`,
+			due[i].ID, millis(req.Now), bound).Scan(&due[i].Due)
+		if err != nil {
+			return nil, nil, fmt.Errorf("claim deliveries: %w", err)
+		}
+		if due[i].Due == bound && bound < req.Limit {
+			out.Held = true // the webhook's bound may leave some due
+		}
+	}
+	return due, workspaceInFlight, nil
+}
+
+func hasRoom(bound, inFlight int) bool { return bound <= 0 || inFlight < bound }
+
+// inFlight counts the attempts under way, by webhook and by workspace: deliveries
+// under a lease that has not run out.
+func inFlight(ctx context.Context, tx *txn, now time.Time) (byWebhook, byWorkspace map[string]int, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT webhook_id, workspace_id, count(*) FROM deliveries
+		WHERE lease IS NOT NULL AND status = 'pending' AND next_attempt_at > ? GROUP BY webhook_id`, millis(now))
+	if err != nil {
+		return nil, nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	defer rows.Close()
+	byWebhook, byWorkspace = map[string]int{}, map[string]int{}
+	for rows.Next() {
+		var webhookID, workspaceID string
+		var n int
+		if err := rows.Scan(&webhookID, &workspaceID, &n); err != nil {
+			return nil, nil, fmt.Errorf("claim deliveries: %w", err)
+		}
+		byWebhook[webhookID] = n
+		byWorkspace[workspaceID] += n
+	}
+	return byWebhook, byWorkspace, rows.Err()
+}
+
+// dueIDs returns the stored ids of up to n of a webhook's due deliveries, the longest
+// waiting first. A webhook that is not active only has tests due.
+func dueIDs(ctx context.Context, tx *txn, webhookID string, now time.Time, n int) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT d.id FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+		WHERE d.webhook_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND (w.status = 'active' OR d.test = 1)
+		ORDER BY d.next_attempt_at LIMIT ?`, webhookID, millis(now), n)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("claim deliveries: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// leaseDeliveries leases the deliveries with these stored ids and reads them with
+// their events.
+func leaseDeliveries(ctx context.Context, tx *txn, ids []string, req feedwire.ClaimRequest) ([]*feedwire.Claim, error) {
+	token := newLease()
+	args := make([]any, 0, len(ids)+2)
+	args = append(args, millis(req.Now.Add(req.Lease)), token)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, lease = ? WHERE id IN (`+
+		placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("lease deliveries: %w", err)
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.workspace_id, d.webhook_id, d.event_id, d.event_type, d.status,
 			d.attempts, d.last_attempt_at, d.last_status_code, d.test, d.created_at, d.updated_at,
 			e.resource_type, e.resource_id, e.data, e.changes, e.conversation_id, e.conversation_url, e.created_at
-		FROM deliveries d
-		JOIN webhooks w ON w.id = d.webhook_id
-		JOIN events e ON e.id = d.event_id
-		WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (w.status = 'active' OR d.test = 1)
-		ORDER BY d.next_attempt_at
-		LIMIT ?`, millis(now), limit)
+		FROM deliveries d JOIN events e ON e.id = d.event_id
+		WHERE d.id IN (`+placeholders(len(ids))+`) ORDER BY d.id`, args[2:]...)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	defer rows.Close()
 	var claims []*feedwire.Claim
 	for rows.Next() {
-		c := &feedwire.Claim{}
+		c := &feedwire.Claim{Lease: token}
 		d, e := &c.Delivery, &c.Event
 		var data string
 		var changes, conversationID, conversationURL *string
@@ -80,13 +221,13 @@ func dueDeliveries(ctx context.Context, tx *txn, now time.Time, limit int) ([]*f
 }
 
 // attachWebhooks reads each claimed delivery's webhook once.
-func attachWebhooks(ctx context.Context, tx *txn, claims []*feedwire.Claim) error {
+func (s *Store) attachWebhooks(ctx context.Context, tx *txn, claims []*feedwire.Claim) error {
 	byID := map[string]*feedwire.Webhook{}
 	for _, c := range claims {
 		w, ok := byID[c.Delivery.WebhookID]
 		if !ok {
 			var err error
-			w, err = scanWebhook(tx.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`, c.Delivery.WebhookID))
+			w, err = s.scanWebhook(tx.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`, c.Delivery.WebhookID))
 			if err != nil {
 				return fmt.Errorf("claim deliveries: webhook %s: %w", c.Delivery.WebhookID, err)
 			}
@@ -109,7 +250,7 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 			w, ok := webhooks[r.Claim.Delivery.WebhookID]
 			if !ok {
 				var err error
-				w, err = scanWebhook(tx.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`, r.Claim.Delivery.WebhookID))
+				w, err = s.scanWebhook(tx.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`, r.Claim.Delivery.WebhookID))
 				if errors.Is(err, sql.ErrNoRows) {
 					continue // the webhook was deleted, and its deliveries with it
 				}
@@ -119,7 +260,8 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 				webhooks[w.ID] = w
 			}
 			if w.RecordAttempt(&r.Attempt, suspendAfter) {
-				r.Attempt.Outcome = feedwire.OutcomeSuspended
+				// Held until the webhook is active again: no next attempt is scheduled.
+				r.Attempt.Outcome, r.Attempt.NextAttemptAt = feedwire.OutcomeSuspended, nil
 				if err := holdOrRelease(ctx, tx, feedwire.WebhookActive, w, r.Attempt.StartedAt); err != nil {
 					return err
 				}
@@ -216,16 +358,6 @@ func (s *Store) ReleaseLeases(ctx context.Context, now time.Time) (int, error) {
 		return nil
 	})
 	return int(n), err
-}
-
-// NextDue returns when the next pending delivery is due, and false when none is.
-func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
-	var next *int64
-	err := s.read.QueryRowContext(ctx, `SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'`).Scan(&next)
-	if err != nil || next == nil {
-		return time.Time{}, false, err
-	}
-	return time.UnixMilli(*next), true, nil
 }
 
 // QueueDepth counts the pending deliveries, held ones included.

@@ -26,11 +26,11 @@ func (f *fixture) hook(t *testing.T, status feedwire.WebhookStatus) *feedwire.We
 
 func (f *fixture) claim(t *testing.T) []*feedwire.Claim {
 	t.Helper()
-	claims, err := f.store.ClaimDeliveries(context.Background(), f.clock.Now(), 10, time.Minute)
+	claimed, err := f.store.ClaimDeliveries(context.Background(), feedwire.ClaimRequest{Now: f.clock.Now(), Limit: 10, Lease: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return claims
+	return claimed.Claims
 }
 
 // TestOutbox checks that each event queues one delivery per active, subscribed webhook,
@@ -113,7 +113,8 @@ func TestReleaseLeases(t *testing.T) {
 	}
 }
 
-// TestPrune deletes what is older than the retention and keeps pending work.
+// TestPrune deletes what is older than the retention, pending deliveries included,
+// and keeps what is newer.
 func TestPrune(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
@@ -126,21 +127,98 @@ func TestPrune(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.Advance(time.Minute)
-	f.message(t) // its delivery stays pending
+	f.message(t) // its delivery stays pending past the retention
 	f.clock.Advance(48 * time.Hour)
+	f.message(t) // its delivery is pending, and recent
 
 	pruned, err := f.store.Prune(ctx, f.clock.Now().Add(-24*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := feedwire.Pruned{Attempts: 1, Deliveries: 1, Events: 1}
+	want := feedwire.Pruned{Attempts: 1, Deliveries: 1, Events: 2, Expired: 1}
 	if pruned != want {
 		t.Errorf("pruned %+v, want %+v", pruned, want)
 	}
 	if evs := f.events(t); len(evs) != 1 {
-		t.Errorf("%d events left, want the one a pending delivery needs", len(evs))
+		t.Errorf("%d events left, want the recent one", len(evs))
 	}
 	if depth, _ := f.store.QueueDepth(ctx); depth != 1 {
 		t.Errorf("queue depth %d, want 1", depth)
+	}
+}
+
+// TestClaimBounds: a claim never takes more of one webhook than its free concurrency,
+// says when bounds held deliveries back, and takes them once an attempt has finished.
+func TestClaimBounds(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	w := f.hook(t, feedwire.WebhookActive)
+	for range 5 {
+		f.message(t)
+	}
+	f.clock.Advance(time.Second)
+	req := feedwire.ClaimRequest{Now: f.clock.Now(), Limit: 10, Lease: time.Minute, PerWebhook: 2}
+	claim := func() *feedwire.Claimed {
+		t.Helper()
+		claimed, err := f.store.ClaimDeliveries(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return claimed
+	}
+	first := claim()
+	if len(first.Claims) != 2 || !first.Held {
+		t.Fatalf("claimed %d, held %v; want 2 and held: the webhook's bound is 2", len(first.Claims), first.Held)
+	}
+	if again := claim(); len(again.Claims) != 0 || !again.Held {
+		t.Fatalf("with 2 under way: claimed %d, held %v; want 0 and held", len(again.Claims), again.Held)
+	}
+	a := feedwire.Attempt{DeliveryID: first.Claims[0].Delivery.ID, WebhookID: w.ID, Number: 1, StartedAt: f.clock.Now(),
+		RequestURL: w.URL, ResponseStatus: 200, Outcome: feedwire.OutcomeDelivered}
+	if err := f.store.RecordAttempts(ctx, []feedwire.AttemptResult{{Claim: first.Claims[0], Attempt: a}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if next := claim(); len(next.Claims) != 1 {
+		t.Errorf("after one finished: claimed %d, want 1", len(next.Claims))
+	}
+}
+
+// TestClaimsTakeTurns: a workspace with a backlog does not keep another waiting.
+func TestClaimsTakeTurns(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.hook(t, feedwire.WebhookActive)
+	for range 20 {
+		f.message(t)
+	}
+	ws, _, err := f.store.CreateAPIKey(ctx, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	calm := &feedwire.Webhook{Name: "calm", URL: "https://example.com/calm", Format: feedwire.FormatHarvestr,
+		Topics: []feedwire.EventType{feedwire.MessageCreated}, Status: feedwire.WebhookActive, Secret: testSecret,
+		Timeout: feedwire.DefaultWebhookTimeout, Headers: map[string]string{}}
+	if err := f.store.CreateWebhook(ctx, ws.ID, calm); err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.store.CreateUser(ctx, ws.ID, feedwire.UserInput{Name: "Bo", Type: feedwire.UserCustomer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Second)
+	if _, err := f.store.CreateMessage(ctx, ws.ID, feedwire.MessageInput{Title: "x", Content: "x", Channel: "MAIL",
+		RequesterID: u.ID, SubmitterID: u.ID}); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := f.store.ClaimDeliveries(ctx, feedwire.ClaimRequest{Now: f.clock.Now(), Limit: 4, Lease: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byWorkspace := map[string]int{}
+	for _, c := range claimed.Claims {
+		byWorkspace[c.Delivery.WorkspaceID]++
+	}
+	if byWorkspace[ws.ID] != 1 || byWorkspace[f.workspace] != 3 {
+		t.Errorf("claimed %v, want the newer workspace's one delivery among the 4, though 20 older ones were due", byWorkspace)
 	}
 }

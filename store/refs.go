@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/feedwire/feedwire"
 )
@@ -18,11 +19,17 @@ type ref struct {
 }
 
 // checkRefs reports every reference that names nothing in the workspace, each as a
-// problem of its own field.
+// problem of its own field. An empty id names nothing either: null is how a request
+// leaves an optional reference unset, and "" reaching the INSERT would fail its foreign
+// key as an internal error.
 func checkRefs(ctx context.Context, tx *txn, workspaceID string, refs ...ref) error {
 	var problems feedwire.Problems
 	for _, r := range refs {
-		if r.id == nil || *r.id == "" {
+		if r.id == nil {
+			continue
+		}
+		if strings.TrimSpace(*r.id) == "" {
+			problems.Add(r.field, "must not be empty; leave it out or send null for none")
 			continue
 		}
 		var one int

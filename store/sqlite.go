@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver: pure Go, so CGO_ENABLED=0 builds work
 )
@@ -16,6 +19,9 @@ import (
 // queues writers in Go instead of making them spin on SQLITE_BUSY, and lets readers run
 // beside the writer thanks to WAL.
 func openSQLite(ctx context.Context, path string) (write, read *sql.DB, err error) {
+	if err := makePrivate(path); err != nil {
+		return nil, nil, err
+	}
 	pragmas := url.Values{}
 	// WAL: readers never block the writer and the writer never blocks readers.
 	pragmas.Add("_pragma", "journal_mode(WAL)")
@@ -27,6 +33,10 @@ func openSQLite(ctx context.Context, path string) (write, read *sql.DB, err erro
 	// Another process (feedwire keys create beside a running server) may hold the write
 	// lock for a moment; wait for it instead of failing at once.
 	pragmas.Add("_pragma", "busy_timeout(10000)")
+	// FAST: a value overwritten or deleted is zeroed in its page instead of left in its
+	// free space, at no extra I/O; so the plain-text secrets of a database from before
+	// sealing leave no copy in the file once sealed.
+	pragmas.Add("_pragma", "secure_delete(FAST)")
 	// IMMEDIATE: a write transaction takes the write lock when it begins, so it cannot
 	// fail half-way when it upgrades from reading to writing.
 	pragmas.Set("_txlock", "immediate")
@@ -51,4 +61,38 @@ func openSQLite(ctx context.Context, path string) (write, read *sql.DB, err erro
 	}
 	read.SetMaxOpenConns(4)
 	return write, read, nil
+}
+
+// makePrivate creates the database file readable and writable by its owner only, or
+// makes an existing one so, with its -wal and -shm files. SQLite creates a database
+// 0644 (less the umask) and gives the -wal and -shm files the database's mode, so a
+// file made 0600 first keeps all three private.
+func makePrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := tighten(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tighten makes the file at path, if there is one, readable and writable by its owner
+// only: files a feedwire from before made 0644, or someone copied.
+func tighten(path string) error {
+	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err == nil && info.Mode().Perm()&0o077 != 0 {
+		err = os.Chmod(path, 0o600)
+	}
+	if err != nil {
+		return fmt.Errorf("make %s private (mode 0600): %w", path, err)
+	}
+	return nil
 }

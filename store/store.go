@@ -23,6 +23,8 @@ type Store struct {
 	now         func() time.Time
 	afterCommit func(events []feedwire.EventType, deliveries int)
 	publicURL   string
+	box         *secretBox // seals webhook secrets; see secrets.go
+	maxWebhooks int
 }
 
 // Options tunes a Store.
@@ -37,6 +39,15 @@ type Options struct {
 	// the conversation topics link to their conversation under it. Defaults to
 	// http://127.0.0.1:8080.
 	PublicURL string
+	// SecretKey seals webhook secrets at rest (AES-256-GCM): 32 random bytes as 64
+	// hexadecimal digits or in base64; serve reads it from FEEDWIRE_SECRET_KEY. When
+	// empty, the key is read from PATH.key beside the database, or generated there,
+	// readable by its owner only, when the database has no sealed secrets yet. A key
+	// other than the one that sealed the database's secrets makes Open fail.
+	SecretKey string
+	// MaxWebhooksPerWorkspace is the most webhooks a workspace may have. Defaults to
+	// feedwire.DefaultMaxWebhooksPerWorkspace.
+	MaxWebhooksPerWorkspace int
 }
 
 // Open opens the database that dsn names, "sqlite:PATH". It does not apply migrations;
@@ -55,12 +66,44 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	case !ok || path == "":
 		return nil, fmt.Errorf("open %q: want a database like sqlite:feedwire.db", dsn)
 	}
+	if opts.MaxWebhooksPerWorkspace == 0 {
+		opts.MaxWebhooksPerWorkspace = feedwire.DefaultMaxWebhooksPerWorkspace
+	}
+	box := &secretBox{}
 	write, read, err := openSQLite(ctx, path)
 	if err != nil {
 		return nil, err
 	}
-	return &Store{write: write, read: read, now: opts.Now, afterCommit: opts.AfterCommit,
-		publicURL: strings.TrimSuffix(opts.PublicURL, "/")}, nil
+	s := &Store{write: write, read: read, now: opts.Now, afterCommit: opts.AfterCommit,
+		publicURL: strings.TrimSuffix(opts.PublicURL, "/"), box: box, maxWebhooks: opts.MaxWebhooksPerWorkspace}
+	if err := s.useSecretKey(ctx, path, opts.SecretKey); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", dsn, err)
+	}
+	return s, nil
+}
+
+// useSecretKey gives the store the key of its webhook secrets and checks that it is the
+// one that sealed them.
+func (s *Store) useSecretKey(ctx context.Context, path, key string) error {
+	sealed, check, err := secretsSealed(ctx, s.read)
+	if err != nil {
+		return fmt.Errorf("read the secret check: %w", err)
+	}
+	if err := resolveKey(s.box, path, key, sealed); err != nil {
+		return err
+	}
+	if !sealed {
+		return nil
+	}
+	if got, err := s.box.open(check, checkAAD); err != nil || got != checkText {
+		source := "FEEDWIRE_SECRET_KEY"
+		if key == "" {
+			source = "the key in " + keyFile(path)
+		}
+		return fmt.Errorf("its webhook secrets were encrypted with another key than %s: start feedwire with the key it was first started with", source)
+	}
+	return nil
 }
 
 // redact hides the password of a database URL, for error messages.

@@ -18,15 +18,19 @@ const webhookColumns = `id, workspace_id, name, url, description, format, status
 	last_status_code, last_status_message, last_status_at, last_response_ms, avg_response_ms,
 	last_success_at, errors_since_last_success, consecutive_failures, failing_since, created_at, updated_at`
 
-var webhooks = table[feedwire.Webhook]{
-	name:    "webhooks",
-	what:    "webhook",
-	columns: webhookColumns,
-	scan:    scanWebhook,
-	id:      func(w *feedwire.Webhook) string { return w.ID },
+// webhooks describes the webhooks table, whose rows are read with their secrets opened.
+func (s *Store) webhooks() table[feedwire.Webhook] {
+	return table[feedwire.Webhook]{
+		name:    "webhooks",
+		what:    "webhook",
+		columns: webhookColumns,
+		scan:    s.scanWebhook,
+		id:      func(w *feedwire.Webhook) string { return w.ID },
+	}
 }
 
-func scanWebhook(row scanner) (*feedwire.Webhook, error) {
+// scanWebhook reads a row of webhookColumns and opens its sealed secrets.
+func (s *Store) scanWebhook(row scanner) (*feedwire.Webhook, error) {
 	var w feedwire.Webhook
 	var timeoutMs int64
 	var headers string
@@ -56,6 +60,9 @@ func scanWebhook(row scanner) (*feedwire.Webhook, error) {
 		if w.RetrySchedule, err = decodeSchedule(*schedule); err != nil {
 			return nil, fmt.Errorf("retry schedule of webhook %s: %w", w.ID, err)
 		}
+	}
+	if err := s.openSecrets(&w); err != nil {
+		return nil, fmt.Errorf("secret of webhook %s: %w", w.ID, err)
 	}
 	return &w, nil
 }
@@ -96,7 +103,8 @@ func decodeSchedule(s string) ([]time.Duration, error) {
 }
 
 // webhookValues returns the values of the columns of w that an update may change, but
-// the health ones, from name to retry_schedule.
+// the health ones and the secrets, from name to retry_schedule. Secrets change only on
+// create and rotation (writeSecrets), so no other write handles them.
 func webhookValues(w *feedwire.Webhook) ([]any, error) {
 	headers, err := json.Marshal(w.Headers)
 	if err != nil {
@@ -107,11 +115,27 @@ func webhookValues(w *feedwire.Webhook) ([]any, error) {
 		return nil, err
 	}
 	return []any{w.Name, w.URL, w.Description, w.Format, w.Status, w.StatusReason,
-		w.Secret, w.PreviousSecret, nullMillis(w.PreviousSecretExpiresAt), w.Timeout.Milliseconds(),
-		string(headers), schedule}, nil
+		w.Timeout.Milliseconds(), string(headers), schedule}, nil
 }
 
-// CreateWebhook stores a new webhook. It makes no network call: package delivery's
+// secretValues returns the sealed secrets of w, for the secret, previous_secret and
+// previous_secret_expires_at columns.
+func (s *Store) secretValues(w *feedwire.Webhook) []any {
+	return []any{s.box.seal(w.Secret, secretAAD), s.box.sealOptional(w.PreviousSecret), nullMillis(w.PreviousSecretExpiresAt)}
+}
+
+// writeSecrets stores the secrets of w, sealed.
+func (s *Store) writeSecrets(ctx context.Context, tx *txn, w *feedwire.Webhook) error {
+	_, err := tx.ExecContext(ctx, `UPDATE webhooks SET secret = ?, previous_secret = ?, previous_secret_expires_at = ?
+		WHERE id = ?`, append(s.secretValues(w), w.ID)...)
+	if err != nil {
+		return fmt.Errorf("update webhook secret: %w", err)
+	}
+	return nil
+}
+
+// CreateWebhook stores a new webhook, unless the workspace has as many as it may
+// (Options.MaxWebhooksPerWorkspace). It makes no network call: package delivery's
 // webhook service runs the harvestr challenge before calling it.
 func (s *Store) CreateWebhook(ctx context.Context, workspaceID string, w *feedwire.Webhook) error {
 	if err := w.Validate(); err != nil {
@@ -124,10 +148,17 @@ func (s *Store) CreateWebhook(ctx context.Context, workspaceID string, w *feedwi
 		return err
 	}
 	return s.inTx(ctx, func(tx *txn) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM webhooks WHERE workspace_id = ?`, workspaceID).Scan(&n); err != nil {
+			return fmt.Errorf("count webhooks: %w", err)
+		}
+		if n >= s.maxWebhooks {
+			return feedwire.Conflict("this workspace has %d webhooks, the most it may have; delete one first", s.maxWebhooks)
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (id, workspace_id, name, url, description, format,
-			status, status_reason, secret, previous_secret, previous_secret_expires_at, timeout_ms, headers,
-			retry_schedule, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			slices.Concat([]any{w.ID, w.WorkspaceID}, values, []any{millis(w.CreatedAt), millis(w.UpdatedAt)})...)
+			status, status_reason, timeout_ms, headers, retry_schedule, secret, previous_secret,
+			previous_secret_expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			slices.Concat([]any{w.ID, w.WorkspaceID}, values, s.secretValues(w), []any{millis(w.CreatedAt), millis(w.UpdatedAt)})...)
 		if err != nil {
 			return fmt.Errorf("insert webhook: %w", err)
 		}
@@ -174,8 +205,8 @@ func loadTopics(ctx context.Context, q querier, ws ...*feedwire.Webhook) error {
 	return nil
 }
 
-func getWebhook(ctx context.Context, q querier, workspaceID, id string) (*feedwire.Webhook, error) {
-	w, err := webhooks.get(ctx, q, workspaceID, id)
+func (s *Store) getWebhook(ctx context.Context, q querier, workspaceID, id string) (*feedwire.Webhook, error) {
+	w, err := s.webhooks().get(ctx, q, workspaceID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -184,12 +215,12 @@ func getWebhook(ctx context.Context, q querier, workspaceID, id string) (*feedwi
 
 // Webhook returns one webhook of the workspace.
 func (s *Store) Webhook(ctx context.Context, workspaceID, id string) (*feedwire.Webhook, error) {
-	return getWebhook(ctx, s.read, workspaceID, id)
+	return s.getWebhook(ctx, s.read, workspaceID, id)
 }
 
 // Webhooks returns one page of the workspace's webhooks, newest first.
 func (s *Store) Webhooks(ctx context.Context, workspaceID string, p feedwire.ListParams) (*feedwire.Page[feedwire.Webhook], error) {
-	page, err := webhooks.list(ctx, s.read, workspaceID, p, "")
+	page, err := s.webhooks().list(ctx, s.read, workspaceID, p, "")
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +252,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, workspaceID, id string, p fee
 	}
 	after.UpdatedAt = s.clock()
 	err = s.inTx(ctx, func(tx *txn) error {
-		current, err := webhooks.get(ctx, tx, workspaceID, id)
+		current, err := s.webhooks().get(ctx, tx, workspaceID, id)
 		if err != nil {
 			return err
 		}
@@ -242,7 +273,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, workspaceID, id string, p fee
 	return &after, nil
 }
 
-// writeWebhook stores every column of w, health included.
+// writeWebhook stores every column of w, health included, but its secrets.
 func writeWebhook(ctx context.Context, tx *txn, w *feedwire.Webhook) error {
 	values, err := webhookValues(w)
 	if err != nil {
@@ -258,8 +289,7 @@ func writeWebhook(ctx context.Context, tx *txn, w *feedwire.Webhook) error {
 	// The keys are not set: setting a parent key, even to itself, makes SQLite visit
 	// every delivery of the webhook for its foreign key.
 	_, err = tx.ExecContext(ctx, `UPDATE webhooks SET name = ?, url = ?, description = ?,
-		format = ?, status = ?, status_reason = ?, secret = ?, previous_secret = ?, previous_secret_expires_at = ?,
-		timeout_ms = ?, headers = ?, retry_schedule = ?, last_status_code = ?, last_status_message = ?,
+		format = ?, status = ?, status_reason = ?, timeout_ms = ?, headers = ?, retry_schedule = ?, last_status_code = ?, last_status_message = ?,
 		last_status_at = ?, last_response_ms = ?, avg_response_ms = ?, last_success_at = ?,
 		errors_since_last_success = ?, consecutive_failures = ?, failing_since = ?, updated_at = ?
 		WHERE id = ?`,
@@ -315,13 +345,16 @@ func (s *Store) RotateWebhookSecret(ctx context.Context, workspaceID, id string,
 	var w *feedwire.Webhook
 	err := s.inTx(ctx, func(tx *txn) error {
 		var err error
-		if w, err = getWebhook(ctx, tx, workspaceID, id); err != nil {
+		if w, err = s.getWebhook(ctx, tx, workspaceID, id); err != nil {
 			return err
 		}
 		if err := w.RotateSecret(newSecret, grace, s.clock()); err != nil {
 			return err
 		}
-		return writeWebhook(ctx, tx, w)
+		if err := writeWebhook(ctx, tx, w); err != nil {
+			return err
+		}
+		return s.writeSecrets(ctx, tx, w)
 	})
 	if err != nil {
 		return nil, err

@@ -21,8 +21,8 @@ func runCompletion(_ context.Context, e env, args []string) error {
 	}
 	sort.Strings(events)
 	subcommands := map[string]string{
-		"webhooks": "list create show update delete", "deliveries": "list show retry",
-		"events": "list show types", "keys": "create", "completion": "bash zsh", "trigger": strings.Join(events, " "),
+		"webhooks": "list create show update delete secret", "deliveries": "list show retry",
+		"events": "list show types", "keys": "create list revoke rotate", "completion": "bash zsh", "trigger": strings.Join(events, " "),
 	}
 	var cases strings.Builder
 	for _, c := range names {

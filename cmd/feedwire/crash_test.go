@@ -113,7 +113,7 @@ var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 func startProcess(t *testing.T, bin, dsn string) *process {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--database", dsn, "--allow-private-networks")
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--database", dsn, "--allow-private-networks", "--metrics-addr", "off")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -67,7 +67,7 @@ func TestDeliveryEndToEnd(t *testing.T) {
 		list := call(t, key, "GET", s.url+"/v1/deliveries?status=succeeded", nil, 200)
 		return len(list["data"].([]any)) == 1
 	})
-	metrics := string(callRaw(t, "", "GET", s.url+"/metrics", nil, 200))
+	metrics := string(callRaw(t, "", "GET", s.metricsURL+"/metrics", nil, 200))
 	for _, want := range []string{`feedwire_delivery_attempts_total{outcome="delivered"} 1`, `feedwire_events_total{type="MESSAGE_CREATED"} 1`, "feedwire_delivery_queue_depth"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -65,7 +65,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the API, on embedded SQLite unless --database says otherwise", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
-		{"keys", "manage API keys: keys create", runKeys},
+		{"keys", "manage API keys: create, list, revoke, rotate", runKeys},
 		{"webhooks", "list, create, show, update or delete webhooks", runWebhooks},
 		{"deliveries", "list, show or retry deliveries", runDeliveries},
 		{"events", "list or show the event log, or the event types", runEvents},

@@ -42,21 +42,31 @@ func (w *addrWatcher) Write(p []byte) (int, error) {
 
 // testServer is feedwire serve, started through run on a free port and a new database.
 type testServer struct {
-	url string
-	dsn string
+	url        string
+	dsn        string
+	metricsURL string // "" when started with --metrics-addr off
 }
 
-// startServer runs feedwire serve with extra flags.
+// startServer runs feedwire serve on a new database with extra flags, and metrics on a
+// port of their own.
 func startServer(t *testing.T, flags ...string) *testServer {
 	t.Helper()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "feedwire.db")
+	s, _ := startServerWith(t, dsn, noEnv, append([]string{"--metrics-addr", "127.0.0.1:0"}, flags...)...)
+	return s
+}
+
+// startServerWith runs feedwire serve on dsn with the environment getenv and extra
+// flags (metrics off unless they say otherwise), and returns it with its log.
+func startServerWith(t *testing.T, dsn string, getenv func(string) string, flags ...string) (*testServer, *addrWatcher) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	found := make(chan string, 1)
 	stderr := &addrWatcher{found: found}
 	done := make(chan error, 1)
 	go func() {
-		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--database", dsn}, flags...)
-		done <- run(ctx, args, noEnv, io.Discard, stderr)
+		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--database", dsn, "--metrics-addr", "off"}, flags...)
+		done <- run(ctx, args, getenv, io.Discard, stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -68,13 +78,20 @@ func startServer(t *testing.T, flags ...string) *testServer {
 	select {
 	case addr = <-found:
 	case err := <-done:
-		t.Fatalf("serve ended before listening: %v\n%s", err, stderr.buf.String())
+		t.Fatalf("serve ended before listening: %v\n%s", err, stderr.logText())
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not start listening within 30s")
 	}
-	s := &testServer{url: "http://" + addr, dsn: dsn}
+	s := &testServer{url: "http://" + addr, dsn: dsn, metricsURL: stderr.metricsURL()}
 	waitHealthy(t, s.url)
-	return s
+	return s, stderr
+}
+
+// logText is what the server has logged so far.
+func (w *addrWatcher) logText() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 func waitHealthy(t *testing.T, url string) {

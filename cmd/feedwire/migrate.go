@@ -14,7 +14,7 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, *database)
+	s, err := openStore(ctx, e, *database)
 	if err != nil {
 		return err
 	}
@@ -23,9 +23,10 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-// openStore opens the database and brings its schema up to date.
-func openStore(ctx context.Context, dsn string) (*store.Store, error) {
-	s, err := store.Open(ctx, dsn, store.Options{})
+// openStore opens the database and brings its schema up to date. Its webhook secrets
+// are sealed with FEEDWIRE_SECRET_KEY, as serve's are, or the key file.
+func openStore(ctx context.Context, e env, dsn string) (*store.Store, error) {
+	s, err := store.Open(ctx, dsn, store.Options{SecretKey: e.getenv("FEEDWIRE_SECRET_KEY")})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -49,6 +50,17 @@ type serveConfig struct {
 	// PublicURL is where people reach this feedwire; conversation events link to their
 	// conversation under it. Defaults to http:// and Addr (FEEDWIRE_PUBLIC_URL).
 	PublicURL string
+	// MetricsAddr is where GET /metrics is served, apart from the API, whose clients
+	// must not see every workspace's activity. Defaults to 127.0.0.1:9464
+	// (FEEDWIRE_METRICS_ADDR); "off" or "" serves no metrics.
+	MetricsAddr string
+	limits
+	// SecretKey seals webhook secrets at rest; when empty, a key file beside the
+	// database holds the key (FEEDWIRE_SECRET_KEY; see store.Options.SecretKey).
+	SecretKey string
+	// MaxWebhooks is how many webhooks one workspace may have. Defaults to 100
+	// (FEEDWIRE_MAX_WEBHOOKS).
+	MaxWebhooks int
 }
 
 func parseServeConfig(e env, args []string) (serveConfig, error) {
@@ -68,7 +80,9 @@ func parseServeConfig(e env, args []string) (serveConfig, error) {
 		{"FEEDWIRE_SUSPEND_AFTER", "120h", durationSetting(&c.SuspendAfter)},
 		{"FEEDWIRE_SHUTDOWN_TIMEOUT", "10s", durationSetting(&c.ShutdownTimeout)},
 		{"FEEDWIRE_LOG_LEVEL", "info", func(s string) error { return c.LogLevel.UnmarshalText([]byte(s)) }},
+		{"FEEDWIRE_MAX_WEBHOOKS", "100", maxWebhooksSetting(&c.MaxWebhooks)},
 	}
+	c.SecretKey = e.getenv("FEEDWIRE_SECRET_KEY")
 	for _, s := range settings {
 		if err = s.set(envOr(e.getenv, s.env, s.def)); err != nil {
 			return c, fmt.Errorf("%s: %w", s.env, err)
@@ -81,6 +95,10 @@ func parseServeConfig(e env, args []string) (serveConfig, error) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for requests in flight (env FEEDWIRE_SHUTDOWN_TIMEOUT)")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env FEEDWIRE_LOG_LEVEL)")
 	fs.StringVar(&c.PublicURL, "public-url", e.getenv("FEEDWIRE_PUBLIC_URL"), "where people reach this feedwire, for links in events; default http://ADDR (env FEEDWIRE_PUBLIC_URL)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", envOr(e.getenv, "FEEDWIRE_METRICS_ADDR", "127.0.0.1:9464"), "address to serve GET /metrics on, apart from the API; off serves none (env FEEDWIRE_METRICS_ADDR)")
+	if err := c.limits.addFlags(fs, e.getenv); err != nil {
+		return c, err
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
@@ -101,7 +119,30 @@ func parseServeConfig(e env, args []string) (serveConfig, error) {
 	case c.SuspendAfter < 0:
 		return c, usageError("serve: --suspend-after must not be negative")
 	}
+	if err := checkMetricsAddr(c.MetricsAddr, c.Addr); err != nil {
+		return c, err
+	}
+	if err := c.limits.check(); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// metricsOff reports whether --metrics-addr says to serve no metrics.
+func metricsOff(addr string) bool { return addr == "" || addr == "off" }
+
+func checkMetricsAddr(addr, apiAddr string) error {
+	if metricsOff(addr) {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usageError("serve: --metrics-addr must be HOST:PORT, or off")
+	}
+	if addr == apiAddr && port != "0" { // port 0 is a fresh free port each time
+		return usageError("serve: --metrics-addr must differ from --addr: metrics are not for the API's clients")
+	}
+	return nil
 }
 
 func runServe(ctx context.Context, e env, args []string) error {
@@ -115,13 +156,14 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer st.store.Close()
-	return serve(ctx, c, logger, st.handler, st.dispatcher.Run, st.jobs.Run, st.sweeper.Run, st.unsnoozer.Run)
+	return serve(ctx, c, logger, st.handler, st.metrics, st.dispatcher.Run, st.jobs.Run, st.sweeper.Run, st.unsnoozer.Run)
 }
 
 // stack is everything serve runs, built once here so that bench measures the same thing.
 type stack struct {
 	store      *store.Store
 	handler    http.Handler
+	metrics    http.Handler
 	dispatcher *delivery.Dispatcher
 	jobs       *delivery.Jobs
 	sweeper    *delivery.Sweeper
@@ -136,6 +178,7 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 	// built below, so the hook reaches them through st and m.
 	var m *metrics.Metrics
 	st.store, err = store.Open(ctx, c.Database, store.Options{PublicURL: c.PublicURL,
+		SecretKey: c.SecretKey, MaxWebhooksPerWorkspace: c.MaxWebhooks,
 		AfterCommit: func(events []feedwire.EventType, deliveries int) {
 			m.Committed(events)
 			if deliveries > 0 {
@@ -173,9 +216,14 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 	svc := httpapi.Services{
 		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s, Components: s, Feedback: s,
 		Events: s, Webhooks: delivery.NewWebhookService(s, client), Deliveries: s, Jobs: st.jobs,
-		Boards: s, Posts: s, Comments: s, Changelogs: s, Conversations: s,
-		Metrics: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ping: s.Ping,
+		Boards: s, Posts: s, Comments: s, Changelogs: s, Conversations: s, Ping: s.Ping,
 	}
+	if c.RateLimit > 0 {
+		if svc.Limiter, err = httpapi.NewRateLimiter(c.RateLimit, cmp.Or(c.RateBurst, c.RateLimit), time.Now); err != nil {
+			return nil, err
+		}
+	}
+	st.metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 	if st.handler, err = httpapi.NewServer(logger, svc, catalog); err != nil {
 		return nil, err
 	}
@@ -190,16 +238,17 @@ func suspendAfter(d time.Duration) time.Duration {
 	return d
 }
 
-// serve runs the HTTP server and the background workers until ctx is done. It stops the
-// server first, so no new work arrives, then the workers, which finish what they hold.
-func serve(ctx context.Context, c serveConfig, logger *slog.Logger, handler http.Handler, workers ...func(context.Context) error) error {
-	ln, err := net.Listen("tcp", c.Addr)
+// serve runs the HTTP servers and the background workers until ctx is done. It stops the
+// servers first, so no new work arrives, then the workers, which finish what they hold.
+func serve(ctx context.Context, c serveConfig, logger *slog.Logger, handler, metrics http.Handler, workers ...func(context.Context) error) error {
+	servers, err := listen(c, logger, handler, metrics)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return err
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	served := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() { served <- s.srv.Serve(s.ln) }()
+	}
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -210,19 +259,32 @@ func serve(ctx context.Context, c serveConfig, logger *slog.Logger, handler http
 			}
 		})
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "database", c.Database,
-		"allow_private_networks", c.AllowPrivateNetworks)
+	metricsAddr := "off"
+	if len(servers) > 1 {
+		metricsAddr = servers[1].ln.Addr().String()
+	}
+	logger.Info("listening", "addr", servers[0].ln.Addr().String(), "metrics_addr", metricsAddr,
+		"database", c.Database, "allow_private_networks", c.AllowPrivateNetworks,
+		"max_connections", c.MaxConnections, "rate_limit", c.RateLimit)
 
+	// Whether ctx ends or a server fails, every server stops.
 	var serveErr error
+	pending := len(servers)
 	select {
 	case serveErr = <-served:
+		pending--
 	case <-ctx.Done():
 		logger.Info("shutting down")
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
-		defer cancel()
-		if err := srv.Shutdown(shutdownCtx); err != nil {
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.srv.Shutdown(shutdownCtx); err != nil && serveErr == nil {
 			serveErr = fmt.Errorf("shutdown: %w", err)
-		} else if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		}
+	}
+	for ; pending > 0; pending-- {
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
 			serveErr = err
 		}
 	}
@@ -232,6 +294,40 @@ func serve(ctx context.Context, c serveConfig, logger *slog.Logger, handler http
 		return fmt.Errorf("serve: %w", serveErr)
 	}
 	return nil
+}
+
+// boundServer is an HTTP server and the listener it serves.
+type boundServer struct {
+	srv *http.Server
+	ln  net.Listener
+}
+
+// listen binds the API's address, behind the connection limit, and the metrics address
+// unless metrics are off. The API's server comes first.
+func listen(c serveConfig, logger *slog.Logger, handler, metrics http.Handler) ([]boundServer, error) {
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	limited, err := httpapi.LimitListener(ln, c.MaxConnections)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	api := c.httpServer(handler, logger)
+	api.ConnState = limited.ConnState
+	servers := []boundServer{{api, limited}}
+	if metricsOff(c.MetricsAddr) {
+		return servers, nil
+	}
+	mln, err := net.Listen("tcp", c.MetricsAddr)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("listen on --metrics-addr: %w (choose another address, or off)", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics)
+	return append(servers, boundServer{c.httpServer(mux, logger), mln}), nil
 }
 
 func boolSetting(dst *bool) func(string) error {

@@ -17,7 +17,8 @@ func runWebhooks(ctx context.Context, e env, args []string) error {
 		"show":   func(args []string) error { return webhooksShow(ctx, e, args) },
 		"update": func(args []string) error { return webhooksUpdate(ctx, e, args) },
 		"delete": func(args []string) error { return webhooksDelete(ctx, e, args) },
-	}, "list|create|show|update|delete", args)
+		"secret": func(args []string) error { return webhooksSecret(ctx, e, args) },
+	}, "list|create|show|update|delete|secret", args)
 }
 
 func webhooksList(ctx context.Context, e env, args []string) error {
@@ -65,11 +66,11 @@ func webhooksCreate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return r.showWebhook(w)
+	return r.showWebhook(w, true)
 }
 
 func webhooksShow(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "webhooks show", "Show one webhook, its secret included.", "  feedwire webhooks show 6b0594977319…")
+	fs := newFlagSet(e, "webhooks show", "Show one webhook; feedwire webhooks secret shows its secret.", "  feedwire webhooks show 6b0594977319…")
 	connect := remoteFlags(fs, e)
 	r, ids, err := parseRemote(fs, connect, args, 1, "a webhook id")
 	if err != nil {
@@ -79,7 +80,38 @@ func webhooksShow(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return r.showWebhook(w)
+	return r.showWebhook(w, false)
+}
+
+func webhooksSecret(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "webhooks secret", "Print a webhook's secret on stdout: the only command that shows it, but for\n"+
+		"webhooks create. A harvestr webhook may have none: then nothing is printed on stdout.",
+		"  feedwire webhooks secret 6b0594977319…\n  WEBHOOK_SECRET=$(feedwire webhooks secret 6b0594977319…)")
+	connect := remoteFlags(fs, e)
+	r, ids, err := parseRemote(fs, connect, args, 1, "a webhook id")
+	if err != nil {
+		return err
+	}
+	secret, err := r.client.WebhookSecret(ctx, ids[0])
+	if err != nil {
+		return err
+	}
+	if r.json {
+		return r.show(map[string]any{"webhookId": ids[0], "secret": secretOrNull(secret)})
+	}
+	if secret == "" {
+		fmt.Fprintf(e.stderr, "webhook %s has no secret: its deliveries are unsigned\n", ids[0])
+		return nil
+	}
+	fmt.Fprintln(e.stdout, secret)
+	return nil
+}
+
+func secretOrNull(secret string) *string {
+	if secret == "" {
+		return nil
+	}
+	return &secret
 }
 
 func webhooksUpdate(ctx context.Context, e env, args []string) error {
@@ -114,7 +146,7 @@ func webhooksUpdate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return r.showWebhook(w)
+	return r.showWebhook(w, false)
 }
 
 func webhooksDelete(ctx context.Context, e env, args []string) error {
@@ -131,9 +163,15 @@ func webhooksDelete(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-func (r *remote) showWebhook(w *client.Webhook) error {
+// showWebhook prints a webhook. Only the answer to create holds its secret (created):
+// any other shows where to find it.
+func (r *remote) showWebhook(w *client.Webhook, created bool) error {
 	if r.json {
 		return r.show(w)
+	}
+	secret := "(not shown; feedwire webhooks secret " + w.ID + " shows it)"
+	if created {
+		secret = orDash(&w.Secret)
 	}
 	last := "-"
 	if w.LastStatus != nil {
@@ -141,7 +179,7 @@ func (r *remote) showWebhook(w *client.Webhook) error {
 	}
 	return r.table(w, []string{"FIELD", "VALUE"}, [][]string{
 		{"id", w.ID}, {"name", w.Name}, {"url", w.URL}, {"format", w.Format}, {"status", w.Status},
-		{"status reason", orDash(w.StatusReason)}, {"topics", strings.Join(w.Topics, ",")}, {"secret", orDash(&w.Secret)},
+		{"status reason", orDash(w.StatusReason)}, {"topics", strings.Join(w.Topics, ",")}, {"secret", secret},
 		{"retry schedule", strings.Join(w.RetrySchedule, ",")}, {"last status", last},
 	})
 }
@@ -155,4 +193,18 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// maxWebhooksSetting reads FEEDWIRE_MAX_WEBHOOKS: how many webhooks one workspace may
+// have, at least 1.
+func maxWebhooksSetting(dst *int) func(string) error {
+	return func(s string) error {
+		if err := intSetting(dst)(s); err != nil {
+			return err
+		}
+		if *dst < 1 {
+			return fmt.Errorf("%q: want at least 1", s)
+		}
+		return nil
+	}
 }
