@@ -111,11 +111,12 @@ func TestHangingWorkspaceDelaysNoOther(t *testing.T) {
 	p50, p99, worst := latencies[len(latencies)/2], latencies[len(latencies)*99/100], latencies[len(latencies)-1]
 	t.Logf("150 webhooks hanging in one workspace (%d deliveries queued); the other's %d deliveries, commit to arrival: p50 %v, p99 %v, max %v",
 		writes*150, writes, p50.Round(time.Millisecond), p99.Round(time.Millisecond), worst.Round(time.Millisecond))
-	// Unfair claims make p99 the hanging attempts' 30 s timeout. The bound is a sixth of
-	// that, not a latency target: under the race detector, beside the other packages'
-	// tests, a quiet machine's tens of milliseconds can become a second.
-	if p99 >= 5*time.Second {
-		t.Errorf("p99 %v, want under 5s", p99)
+	// Unfair claims make p99 the hanging attempts' 30 s timeout. The bound is far below
+	// that and far above the tens of milliseconds of a quiet machine: the test command
+	// runs this test alone, without the race detector, under which 15,000 queued
+	// deliveries make every claim and write slow enough to take seconds.
+	if p99 >= 2*time.Second {
+		t.Errorf("p99 %v, want under 2s", p99)
 	}
 }
 
