@@ -187,8 +187,17 @@ type ClaimRequest struct {
 	// Lease is how long the claims hold their deliveries.
 	Lease time.Duration
 	// PerWebhook and PerWorkspace bound the attempts of one webhook, and of one
-	// workspace, under way at once, those already leased included; 0 means no bound.
+	// workspace, under way at once, those in InFlight included; 0 means no bound.
 	PerWebhook, PerWorkspace int
+	// InFlight is what the claimer has under way. It is the claimer's count, not the
+	// leases in the database: an attempt that has ended frees its worker at once, while
+	// its lease lasts until its result is committed, which may take a batch's fsync.
+	InFlight InFlight
+}
+
+// InFlight counts attempts under way by webhook id and by workspace id.
+type InFlight struct {
+	ByWebhook, ByWorkspace map[string]int
 }
 
 // DueWebhook is a webhook with deliveries due, as a claim sees it.
@@ -203,11 +212,11 @@ type DueWebhook struct {
 // ShareClaims decides how many due deliveries of each webhook a claim takes: at most
 // req.Limit in all, and never more than a webhook's or a workspace's free concurrency
 // (req.PerWebhook less the webhook's InFlight, req.PerWorkspace less what
-// workspaceInFlight says of its workspace). The claims are handed out one at a time in
+// req.InFlight says of its workspace). The claims are handed out one at a time in
 // turns: workspace after workspace and, within each, webhook after webhook, those
 // waiting longest first. So a workspace whose endpoints hang, or that has a million
 // deliveries due, takes its turn like any other and cannot hold every worker.
-func ShareClaims(due []DueWebhook, workspaceInFlight map[string]int, req ClaimRequest) map[string]int {
+func ShareClaims(due []DueWebhook, req ClaimRequest) map[string]int {
 	free := func(bound, inFlight int) int {
 		if bound <= 0 {
 			return req.Limit
@@ -226,7 +235,7 @@ func ShareClaims(due []DueWebhook, workspaceInFlight map[string]int, req ClaimRe
 	for _, w := range sorted {
 		t, ok := workspaces[w.WorkspaceID]
 		if !ok {
-			t = &turns{free: free(req.PerWorkspace, workspaceInFlight[w.WorkspaceID])}
+			t = &turns{free: free(req.PerWorkspace, req.InFlight.ByWorkspace[w.WorkspaceID])}
 			workspaces[w.WorkspaceID] = t
 			order = append(order, w.WorkspaceID)
 		}

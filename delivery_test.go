@@ -11,11 +11,10 @@ func TestShareClaims(t *testing.T) {
 	t0 := time.Date(2025, 1, 15, 10, 0, 0, 0, time.UTC)
 	at := func(seconds int) time.Time { return t0.Add(time.Duration(seconds) * time.Second) }
 	for _, tc := range []struct {
-		name     string
-		due      []DueWebhook
-		inFlight map[string]int // of workspaces
-		req      ClaimRequest
-		want     map[string]int
+		name string
+		due  []DueWebhook
+		req  ClaimRequest
+		want map[string]int
 	}{
 		{
 			name: "one webhook takes what is due, up to the limit",
@@ -30,11 +29,10 @@ func TestShareClaims(t *testing.T) {
 			want: map[string]int{"w1": 2},
 		},
 		{
-			name:     "a workspace at its bound gets nothing; the other gets its turn",
-			due:      []DueWebhook{{ID: "w1", WorkspaceID: "a", Oldest: at(0), Due: 500}, {ID: "w2", WorkspaceID: "b", Oldest: at(9), Due: 1}},
-			inFlight: map[string]int{"a": 96},
-			req:      ClaimRequest{Limit: 10, PerWorkspace: 96},
-			want:     map[string]int{"w2": 1},
+			name: "a workspace at its bound gets nothing; the other gets its turn",
+			due:  []DueWebhook{{ID: "w1", WorkspaceID: "a", Oldest: at(0), Due: 500}, {ID: "w2", WorkspaceID: "b", Oldest: at(9), Due: 1}},
+			req:  ClaimRequest{Limit: 10, PerWorkspace: 96, InFlight: InFlight{ByWorkspace: map[string]int{"a": 96}}},
+			want: map[string]int{"w2": 1},
 		},
 		{
 			name: "workspaces take turns, so a small one is not behind a big one's backlog",
@@ -57,9 +55,9 @@ func TestShareClaims(t *testing.T) {
 			name: "a hanging workspace's 150 webhooks leave room for another's",
 			due: append(hanging(150, at(0)),
 				DueWebhook{ID: "healthy", WorkspaceID: "b", Oldest: at(30), Due: 1}),
-			inFlight: map[string]int{"a": 95},
-			req:      ClaimRequest{Limit: 33, PerWebhook: 32, PerWorkspace: 96},
-			want:     map[string]int{"a000": 1, "healthy": 1},
+			req: ClaimRequest{Limit: 33, PerWebhook: 32, PerWorkspace: 96,
+				InFlight: InFlight{ByWorkspace: map[string]int{"a": 95}}},
+			want: map[string]int{"a000": 1, "healthy": 1},
 		},
 		{
 			name: "nothing due, nothing taken",
@@ -68,7 +66,7 @@ func TestShareClaims(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := ShareClaims(tc.due, tc.inFlight, tc.req); !maps.Equal(got, tc.want) {
+			if got := ShareClaims(tc.due, tc.req); !maps.Equal(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})

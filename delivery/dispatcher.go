@@ -7,6 +7,7 @@ package delivery
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"sync"
@@ -26,8 +27,10 @@ type Queue interface {
 type Config struct {
 	// Workers is how many attempts run at once. Defaults to 128.
 	Workers int
-	// PerWebhook is how many attempts of one webhook run at once. Defaults to a
-	// quarter of the workers, so that a few endpoints that hang cannot hold them all.
+	// PerWebhook is how many attempts of one webhook run at once. Defaults to half
+	// the workers, so that an endpoint that hangs leaves its workspace's other webhooks
+	// a share of their own. (A quarter cost a single busy webhook a third of its
+	// throughput in feedwire bench; half, a quarter.)
 	PerWebhook int
 	// PerWorkspace is how many attempts of one workspace run at once. Defaults to
 	// three quarters of the workers, so that another workspace always finds some free.
@@ -54,7 +57,7 @@ func (c *Config) setDefaults() {
 		c.Workers = 128
 	}
 	if c.PerWebhook <= 0 {
-		c.PerWebhook = max(1, c.Workers/4)
+		c.PerWebhook = max(1, c.Workers/2)
 	}
 	if c.PerWorkspace <= 0 {
 		c.PerWorkspace = max(1, c.Workers*3/4)
@@ -131,6 +134,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.AttemptResult, senders *sync.WaitGroup) {
 	slots := make(chan struct{}, d.config.Workers) // one token per attempt under way
 	freed := make(chan struct{}, 1)
+	var underWay underWay
 	for ctx.Err() == nil {
 		free := cap(slots) - len(slots)
 		claimed := &feedwire.Claimed{}
@@ -139,6 +143,7 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 			claimed, err = d.queue.ClaimDeliveries(ctx, feedwire.ClaimRequest{
 				Now: d.now(), Limit: min(free, maxBatch), Lease: d.config.Lease,
 				PerWebhook: d.config.PerWebhook, PerWorkspace: d.config.PerWorkspace,
+				InFlight: underWay.snapshot(),
 			})
 			if err != nil {
 				if ctx.Err() == nil {
@@ -149,10 +154,13 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 			}
 			for _, c := range claimed.Claims {
 				slots <- struct{}{}
+				underWay.add(c, 1)
 				senders.Add(1)
 				go func() {
 					defer senders.Done()
-					results <- d.attempt(c)
+					result := d.attempt(c)
+					underWay.add(c, -1)
+					results <- result
 					<-slots
 					select {
 					case freed <- struct{}{}:
@@ -168,6 +176,36 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 		// bound, an attempt finishing is what makes room.
 		d.sleep(ctx, claimed.Next, free == 0 || claimed.Held, freed)
 	}
+}
+
+// underWay counts the attempts under way by webhook and by workspace, for the
+// concurrency bounds of the next claim.
+type underWay struct {
+	mu       sync.Mutex
+	inFlight feedwire.InFlight
+}
+
+func (u *underWay) add(c *feedwire.Claim, n int) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.inFlight.ByWebhook == nil {
+		u.inFlight = feedwire.InFlight{ByWebhook: map[string]int{}, ByWorkspace: map[string]int{}}
+	}
+	count(u.inFlight.ByWebhook, c.Delivery.WebhookID, n)
+	count(u.inFlight.ByWorkspace, c.Delivery.WorkspaceID, n)
+}
+
+// count adds n to m[key], keeping no zero counts, so the maps hold only what is under way.
+func count(m map[string]int, key string, n int) {
+	if m[key] += n; m[key] == 0 {
+		delete(m, key)
+	}
+}
+
+func (u *underWay) snapshot() feedwire.InFlight {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return feedwire.InFlight{ByWebhook: maps.Clone(u.inFlight.ByWebhook), ByWorkspace: maps.Clone(u.inFlight.ByWorkspace)}
 }
 
 // sleep waits until something may be due: a wake-up, the next due time (zero: none
@@ -187,9 +225,23 @@ func (d *Dispatcher) sleep(ctx context.Context, next time.Time, waitForFreed boo
 	case <-ctx.Done():
 	case <-d.wake:
 	case <-freedOrNil:
+		// One attempt ended. Under load more end every millisecond: waiting a moment
+		// for them lets the next claim, a write transaction, take a batch rather than
+		// the one delivery this attempt made room for.
+		gather := time.NewTimer(claimGather)
+		defer gather.Stop()
+		select {
+		case <-ctx.Done():
+		case <-d.wake:
+		case <-gather.C:
+		}
 	case <-timer.C:
 	}
 }
+
+// claimGather is how long a claim waits, after a worker is freed, for more to be: long
+// enough to gather several under load, short beside any delivery's latency.
+const claimGather = 2 * time.Millisecond
 
 // record commits finished attempts in batches: it takes whatever has arrived while the
 // previous batch was being written, so that batches grow with the load.

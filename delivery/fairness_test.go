@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -151,5 +152,94 @@ func createMessage(t *testing.T, s *store.Store, workspace, user string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConcurrencyBounds: with 8 workers, at most PerWebhook (3) attempts of one webhook
+// and PerWorkspace (4) of one workspace are under way at once, however many are due:
+// a workspace with two webhooks reaches 4, one with a single webhook 3. When the
+// receiver lets them go, every delivery still arrives.
+func TestConcurrencyBounds(t *testing.T) {
+	ctx := context.Background()
+	var dispatcher *delivery.Dispatcher
+	s, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "bounds.db"), store.Options{
+		AfterCommit: func(_ []feedwire.EventType, deliveries int) {
+			if deliveries > 0 {
+				dispatcher.Wake()
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	release := make(chan struct{})
+	var mu sync.Mutex
+	underWay, most, arrived := map[string]int{}, map[string]int{}, 0
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hook := r.Header.Get("X-Harvestr-Webhook-Id")
+		mu.Lock()
+		workspace := r.URL.Query().Get("workspace")
+		underWay[hook]++
+		underWay[workspace]++
+		most[hook] = max(most[hook], underWay[hook])
+		most[workspace] = max(most[workspace], underWay[workspace])
+		mu.Unlock()
+		<-release
+		mu.Lock()
+		underWay[hook]--
+		underWay[workspace]--
+		arrived++
+		mu.Unlock()
+	}))
+	t.Cleanup(receiver.Close)
+
+	busy, user := workspaceWithHooks(t, s, "busy", receiver.URL+"?workspace=busy", 2)
+	solo, soloUser := workspaceWithHooks(t, s, "solo", receiver.URL+"?workspace=solo", 1)
+	dispatcher = delivery.NewDispatcher(s, delivery.NewClient(true, 8), slog.New(slog.NewTextHandler(io.Discard, nil)),
+		delivery.Config{Workers: 8, PerWebhook: 3, PerWorkspace: 4})
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { dispatcher.Run(runCtx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
+
+	const messages = 10 // 30 deliveries, 10 per webhook
+	for range messages {
+		createMessage(t, s, busy, user)
+		createMessage(t, s, solo, soloUser)
+	}
+	time.Sleep(500 * time.Millisecond) // the dispatcher would have started more by now
+	mu.Lock()
+	atOnce := maps.Clone(most)
+	mu.Unlock()
+	once.Do(func() { close(release) })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := arrived
+		mu.Unlock()
+		if n == 3*messages || time.Now().After(deadline) {
+			t.Logf("attempts at once: busy workspace %d (bound 4), solo workspace %d (bound 3 of its one webhook), per webhook %v; %d of %d arrived",
+				atOnce["busy"], atOnce["solo"], atOnce, n, 3*messages)
+			if n != 3*messages {
+				t.Fatalf("%d of %d deliveries arrived", n, 3*messages)
+			}
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if atOnce["busy"] != 4 || atOnce["solo"] != 3 {
+		t.Errorf("attempts under way at once: busy %d, solo %d; want the workspace bound, 4, and the webhook bound, 3", atOnce["busy"], atOnce["solo"])
+	}
+	for hook, n := range atOnce {
+		if n > 4 || (hook != "busy" && n > 3) {
+			t.Errorf("%s had %d attempts under way at once, want at most 3 per webhook and 4 per workspace", hook, n)
+		}
 	}
 }

@@ -22,12 +22,12 @@ import (
 func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) (*feedwire.Claimed, error) {
 	out := &feedwire.Claimed{}
 	err := s.inTx(ctx, func(tx *txn) error {
-		due, workspaceInFlight, err := dueWebhooks(ctx, tx, req, out)
+		due, err := dueWebhooks(ctx, tx, req, out)
 		if err != nil {
 			return err
 		}
 		var ids []string
-		shares := feedwire.ShareClaims(due, workspaceInFlight, req)
+		shares := feedwire.ShareClaims(due, req)
 		for webhookID, n := range shares {
 			taken, err := dueIDs(ctx, tx, webhookID, req.Now, n)
 			if err != nil {
@@ -60,14 +60,10 @@ func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) 
 }
 
 // dueWebhooks returns the webhooks with deliveries due at req.Now that have room for
-// more attempts, and the attempts under way per workspace. It notes in out when the
+// more attempts beside req.InFlight. It notes in out when the
 // soonest delivery not yet due, of a webhook with room, will be, and whether a webhook
 // with deliveries due has no room.
-func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *feedwire.Claimed) ([]feedwire.DueWebhook, map[string]int, error) {
-	webhookInFlight, workspaceInFlight, err := inFlight(ctx, tx, req.Now)
-	if err != nil {
-		return nil, nil, err
-	}
+func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *feedwire.Claimed) ([]feedwire.DueWebhook, error) {
 	// An active webhook's pending deliveries are due at next_attempt_at (held ones have
 	// none); another webhook's are held, but for tests, which go whatever its status.
 	rows, err := tx.QueryContext(ctx, `
@@ -80,7 +76,7 @@ func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *f
 		WHERE d.test = 1 AND d.status = 'pending' AND w.status != 'active'
 		GROUP BY d.webhook_id`)
 	if err != nil {
-		return nil, nil, fmt.Errorf("claim deliveries: %w", err)
+		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	var due []feedwire.DueWebhook
 	for rows.Next() {
@@ -88,14 +84,14 @@ func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *f
 		var oldest *int64
 		if err := rows.Scan(&w.ID, &w.WorkspaceID, &oldest); err != nil {
 			rows.Close()
-			return nil, nil, fmt.Errorf("claim deliveries: %w", err)
+			return nil, fmt.Errorf("claim deliveries: %w", err)
 		}
 		if oldest == nil {
 			continue // nothing pending, or all of it held
 		}
-		w.Oldest, w.InFlight = time.UnixMilli(*oldest), webhookInFlight[w.ID]
+		w.Oldest, w.InFlight = time.UnixMilli(*oldest), req.InFlight.ByWebhook[w.ID]
 		switch {
-		case !hasRoom(req.PerWebhook, w.InFlight) || !hasRoom(req.PerWorkspace, workspaceInFlight[w.WorkspaceID]):
+		case !hasRoom(req.PerWebhook, w.InFlight) || !hasRoom(req.PerWorkspace, req.InFlight.ByWorkspace[w.WorkspaceID]):
 			out.Held = out.Held || !w.Oldest.After(req.Now)
 		case w.Oldest.After(req.Now):
 			if out.Next.IsZero() || w.Oldest.Before(out.Next) {
@@ -107,7 +103,7 @@ func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *f
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("claim deliveries: %w", err)
+		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	for i := range due {
 		// Counting stops at what the claim could take, so a backlog of millions costs
@@ -120,38 +116,16 @@ func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *f
 			WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? LIMIT ?)`,
 			due[i].ID, millis(req.Now), bound).Scan(&due[i].Due)
 		if err != nil {
-			return nil, nil, fmt.Errorf("claim deliveries: %w", err)
+			return nil, fmt.Errorf("claim deliveries: %w", err)
 		}
 		if due[i].Due == bound && bound < req.Limit {
 			out.Held = true // the webhook's bound may leave some due
 		}
 	}
-	return due, workspaceInFlight, nil
+	return due, nil
 }
 
 func hasRoom(bound, inFlight int) bool { return bound <= 0 || inFlight < bound }
-
-// inFlight counts the attempts under way, by webhook and by workspace: deliveries
-// under a lease that has not run out.
-func inFlight(ctx context.Context, tx *txn, now time.Time) (byWebhook, byWorkspace map[string]int, err error) {
-	rows, err := tx.QueryContext(ctx, `SELECT webhook_id, workspace_id, count(*) FROM deliveries
-		WHERE lease IS NOT NULL AND status = 'pending' AND next_attempt_at > ? GROUP BY webhook_id`, millis(now))
-	if err != nil {
-		return nil, nil, fmt.Errorf("claim deliveries: %w", err)
-	}
-	defer rows.Close()
-	byWebhook, byWorkspace = map[string]int{}, map[string]int{}
-	for rows.Next() {
-		var webhookID, workspaceID string
-		var n int
-		if err := rows.Scan(&webhookID, &workspaceID, &n); err != nil {
-			return nil, nil, fmt.Errorf("claim deliveries: %w", err)
-		}
-		byWebhook[webhookID] = n
-		byWorkspace[workspaceID] += n
-	}
-	return byWebhook, byWorkspace, rows.Err()
-}
 
 // dueIDs returns the stored ids of up to n of a webhook's due deliveries, the longest
 // waiting first. A webhook that is not active only has tests due.

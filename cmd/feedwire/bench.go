@@ -27,12 +27,14 @@ import (
 
 // benchConfig is what feedwire bench measures with.
 type benchConfig struct {
-	Backlog     int           // deliveries in the backlog that drain_rps drains
-	Workers     int           // delivery workers, and the bare client's connections
-	Writers     int           // concurrent REST clients for ingest_rps
-	Rate        int           // events per second while latency is measured
-	LatencyFor  time.Duration // how long latency is measured
-	ContentSize int           // bytes of message content, sizing each payload near 1 KiB
+	Backlog int // deliveries in the backlog that drain_rps drains
+	Workers int // delivery workers, and the bare client's connections
+	// WebhookConcurrency is serve's --webhook-concurrency; the bench has one webhook.
+	WebhookConcurrency int
+	Writers            int           // concurrent REST clients for ingest_rps
+	Rate               int           // events per second while latency is measured
+	LatencyFor         time.Duration // how long latency is measured
+	ContentSize        int           // bytes of message content, sizing each payload near 1 KiB
 }
 
 // benchReport is the result of one run, printed as a table and as JSON.
@@ -73,6 +75,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 		"  feedwire bench\n  feedwire bench --backlog 100000 --workers 64")
 	fs.IntVar(&c.Backlog, "backlog", 20000, "deliveries in the backlog drained for drain_rps")
 	fs.IntVar(&c.Workers, "workers", 128, "delivery workers, and the bare client's connections")
+	fs.IntVar(&c.WebhookConcurrency, "webhook-concurrency", 0, "attempts of the bench's one webhook at once; 0 is serve's default, half of --workers")
 	fs.IntVar(&c.Writers, "writers", 32, "concurrent REST clients writing for ingest_rps")
 	fs.IntVar(&c.Rate, "rate", 500, "events per second while latency is measured")
 	fs.DurationVar(&c.LatencyFor, "latency-for", 5*time.Second, "how long latency is measured")
@@ -86,6 +89,8 @@ func runBench(ctx context.Context, e env, args []string) error {
 		return usageError("bench: --backlog must be from 1 to 10000000")
 	case c.Workers < 1 || c.Workers > 4096:
 		return usageError("bench: --workers must be from 1 to 4096")
+	case c.WebhookConcurrency < 0 || c.WebhookConcurrency > c.Workers:
+		return usageError("bench: --webhook-concurrency must be from 0 to --workers")
 	case c.Writers < 1 || c.Writers > 1024:
 		return usageError("bench: --writers must be from 1 to 1024")
 	case c.Rate < 1 || c.Rate > 100_000:
@@ -127,7 +132,7 @@ func bench(ctx context.Context, c benchConfig, progress io.Writer) (*benchReport
 	defer os.RemoveAll(dir)
 	logger := slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	sc := serveConfig{Database: "sqlite:" + filepath.Join(dir, "bench.db"), AllowPrivateNetworks: true,
-		Workers: c.Workers, Retention: 720 * time.Hour, SuspendAfter: 120 * time.Hour}
+		Workers: c.Workers, WebhookConcurrency: c.WebhookConcurrency, Retention: 720 * time.Hour, SuspendAfter: 120 * time.Hour}
 	st, err := newStack(ctx, sc, logger)
 	if err != nil {
 		return nil, err

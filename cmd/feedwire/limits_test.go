@@ -402,6 +402,10 @@ func TestServeLimitSettings(t *testing.T) {
 		{"metrics on the API's address", []string{"--metrics-addr", "127.0.0.1:8080"}, nil, "--metrics-addr must differ"},
 		{"rate in words", nil, map[string]string{"FEEDWIRE_RATE_LIMIT": "lots"}, "FEEDWIRE_RATE_LIMIT"},
 		{"idle timeout without a unit", nil, map[string]string{"FEEDWIRE_IDLE_TIMEOUT": "60"}, "FEEDWIRE_IDLE_TIMEOUT"},
+		{"webhook concurrency", []string{"--webhook-concurrency", "16"}, nil, ""},
+		{"workspace concurrency in the environment", nil, map[string]string{"FEEDWIRE_WORKSPACE_CONCURRENCY": "100"}, ""},
+		{"webhook concurrency above the workers", []string{"--workers", "8", "--webhook-concurrency", "9"}, nil, "--webhook-concurrency"},
+		{"negative workspace concurrency", []string{"--workspace-concurrency", "-1"}, nil, "--workspace-concurrency"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -423,7 +427,8 @@ func TestServeLimitSettings(t *testing.T) {
 		t.Fatalf("serve --help: %v", err)
 	}
 	for _, env := range []string{"FEEDWIRE_READ_TIMEOUT", "FEEDWIRE_WRITE_TIMEOUT", "FEEDWIRE_IDLE_TIMEOUT",
-		"FEEDWIRE_MAX_CONNECTIONS", "FEEDWIRE_RATE_LIMIT", "FEEDWIRE_RATE_BURST", "FEEDWIRE_METRICS_ADDR"} {
+		"FEEDWIRE_MAX_CONNECTIONS", "FEEDWIRE_RATE_LIMIT", "FEEDWIRE_RATE_BURST", "FEEDWIRE_METRICS_ADDR",
+		"FEEDWIRE_WEBHOOK_CONCURRENCY", "FEEDWIRE_WORKSPACE_CONCURRENCY"} {
 		if !strings.Contains(stderr.String(), fmt.Sprintf("(env %s)", env)) {
 			t.Errorf("serve --help does not document %s", env)
 		}

@@ -36,6 +36,11 @@ type serveConfig struct {
 	AllowPrivateNetworks bool
 	// Workers is how many delivery attempts run at once. Defaults to 128 (FEEDWIRE_WORKERS).
 	Workers int
+	// WebhookConcurrency and WorkspaceConcurrency bound the attempts of one webhook and
+	// of one workspace under way at once, so that endpoints that hang cannot hold every
+	// worker. 0, the default, is half and three quarters of Workers
+	// (FEEDWIRE_WEBHOOK_CONCURRENCY, FEEDWIRE_WORKSPACE_CONCURRENCY).
+	WebhookConcurrency, WorkspaceConcurrency int
 	// Retention is how long events, deliveries and attempts are kept. Defaults to 720h
 	// (FEEDWIRE_RETENTION).
 	Retention time.Duration
@@ -76,6 +81,8 @@ func parseServeConfig(e env, args []string) (serveConfig, error) {
 	}{
 		{"FEEDWIRE_ALLOW_PRIVATE_NETWORKS", "false", boolSetting(&c.AllowPrivateNetworks)},
 		{"FEEDWIRE_WORKERS", "128", intSetting(&c.Workers)},
+		{"FEEDWIRE_WEBHOOK_CONCURRENCY", "0", intSetting(&c.WebhookConcurrency)},
+		{"FEEDWIRE_WORKSPACE_CONCURRENCY", "0", intSetting(&c.WorkspaceConcurrency)},
 		{"FEEDWIRE_RETENTION", "720h", durationSetting(&c.Retention)},
 		{"FEEDWIRE_SUSPEND_AFTER", "120h", durationSetting(&c.SuspendAfter)},
 		{"FEEDWIRE_SHUTDOWN_TIMEOUT", "10s", durationSetting(&c.ShutdownTimeout)},
@@ -90,6 +97,8 @@ func parseServeConfig(e env, args []string) (serveConfig, error) {
 	}
 	fs.BoolVar(&c.AllowPrivateNetworks, "allow-private-networks", c.AllowPrivateNetworks, "let deliveries reach loopback, private and link-local addresses (env FEEDWIRE_ALLOW_PRIVATE_NETWORKS)")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "delivery attempts at once (env FEEDWIRE_WORKERS)")
+	fs.IntVar(&c.WebhookConcurrency, "webhook-concurrency", c.WebhookConcurrency, "attempts of one webhook at once; 0 is half of --workers (env FEEDWIRE_WEBHOOK_CONCURRENCY)")
+	fs.IntVar(&c.WorkspaceConcurrency, "workspace-concurrency", c.WorkspaceConcurrency, "attempts of one workspace at once; 0 is three quarters of --workers (env FEEDWIRE_WORKSPACE_CONCURRENCY)")
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long events, deliveries and attempts are kept (env FEEDWIRE_RETENTION)")
 	fs.DurationVar(&c.SuspendAfter, "suspend-after", c.SuspendAfter, "suspend a webhook with no success for this long; 0 never (env FEEDWIRE_SUSPEND_AFTER)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for requests in flight (env FEEDWIRE_SHUTDOWN_TIMEOUT)")
@@ -114,6 +123,10 @@ func parseServeConfig(e env, args []string) (serveConfig, error) {
 		return c, usageError("serve: --shutdown-timeout must be positive")
 	case c.Workers < 1 || c.Workers > 4096:
 		return c, usageError("serve: --workers must be from 1 to 4096")
+	case c.WebhookConcurrency < 0 || c.WebhookConcurrency > c.Workers:
+		return c, usageError("serve: --webhook-concurrency must be from 0 (half of --workers) to --workers")
+	case c.WorkspaceConcurrency < 0 || c.WorkspaceConcurrency > c.Workers:
+		return c, usageError("serve: --workspace-concurrency must be from 0 (three quarters of --workers) to --workers")
 	case c.Retention < time.Hour:
 		return c, usageError("serve: --retention must be at least 1h")
 	case c.SuspendAfter < 0:
@@ -202,7 +215,8 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 	}
 	client := delivery.NewClient(c.AllowPrivateNetworks, c.Workers)
 	st.dispatcher = delivery.NewDispatcher(st.store, client, logger, delivery.Config{
-		Workers: c.Workers, SuspendAfter: suspendAfter(c.SuspendAfter), Recorded: m.Attempted,
+		Workers: c.Workers, PerWebhook: c.WebhookConcurrency, PerWorkspace: c.WorkspaceConcurrency,
+		SuspendAfter: suspendAfter(c.SuspendAfter), Recorded: m.Attempted,
 	})
 	st.jobs = delivery.NewJobs(st.store, logger)
 	st.sweeper = delivery.NewSweeper(st.store, logger, time.Now, c.Retention, c.SuspendAfter, time.Hour)
