@@ -25,6 +25,7 @@ type Store struct {
 	publicURL   string
 	box         *secretBox // seals webhook secrets; see secrets.go
 	maxWebhooks int
+	owner       *ownerLock // when opened with Options.Owner
 }
 
 // Options tunes a Store.
@@ -48,6 +49,11 @@ type Options struct {
 	// MaxWebhooksPerWorkspace is the most webhooks a workspace may have. Defaults to
 	// feedwire.DefaultMaxWebhooksPerWorkspace.
 	MaxWebhooksPerWorkspace int
+	// Owner makes Open take the database for this process alone until Close: the
+	// delivery queue's leases belong to one process, so serve opens with Owner and a
+	// second serve on the same file fails to open, saying so. Commands that only write
+	// (keys create, migrate) open without it, beside a running serve.
+	Owner bool
 }
 
 // Open opens the database that dsn names, "sqlite:PATH". It does not apply migrations;
@@ -69,13 +75,22 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.MaxWebhooksPerWorkspace == 0 {
 		opts.MaxWebhooksPerWorkspace = feedwire.DefaultMaxWebhooksPerWorkspace
 	}
+	var owner *ownerLock
+	if opts.Owner {
+		var err error
+		if owner, err = lockOwner(path); err != nil {
+			return nil, fmt.Errorf("open %s: %w", dsn, err)
+		}
+	}
 	box := &secretBox{}
 	write, read, err := openSQLite(ctx, path)
 	if err != nil {
+		owner.release()
 		return nil, err
 	}
 	s := &Store{write: write, read: read, now: opts.Now, afterCommit: opts.AfterCommit,
-		publicURL: strings.TrimSuffix(opts.PublicURL, "/"), box: box, maxWebhooks: opts.MaxWebhooksPerWorkspace}
+		publicURL: strings.TrimSuffix(opts.PublicURL, "/"), box: box, maxWebhooks: opts.MaxWebhooksPerWorkspace,
+		owner: owner}
 	if err := s.useSecretKey(ctx, path, opts.SecretKey); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", dsn, err)
@@ -118,7 +133,7 @@ func redact(dsn string) string {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	return errors.Join(s.read.Close(), s.write.Close(), s.owner.release())
 }
 
 // Ping checks that the database answers.

@@ -46,9 +46,13 @@ func TestCrashMatrix(t *testing.T) {
 		m.restart()
 	}
 
-	// Delivery: a slow receiver leaves a backlog; each kill lands while workers post it.
+	// Delivery: the receiver holds every request while 1,500 events are written, so a
+	// backlog builds whatever the machine's speed, then answers slowly; each kill lands
+	// while workers post the backlog.
 	m.rcv.setDelay(60 * time.Millisecond)
+	m.rcv.hold()
 	m.write(1500)
+	m.rcv.release()
 	for range 5 {
 		m.waitArrivals("a", 100)
 		m.kill("delivery")
@@ -299,6 +303,7 @@ type pathReceiver struct {
 	*httptest.Server
 	mu        sync.Mutex
 	delay     time.Duration
+	held      chan struct{}             // while not nil, requests wait until it is closed
 	failCount map[string]int            // path → how many first attempts of each message fail
 	attempts  map[string]map[string]int // path → message id → attempts
 	arrived   map[string]map[string]int // path → message id → attempts answered 2xx
@@ -326,8 +331,16 @@ func (r *pathReceiver) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	r.attempts[name][id]++
 	fail := r.attempts[name][id] <= r.failCount[name]
+	held := r.held
 	r.mu.Unlock()
 
+	if held != nil {
+		select {
+		case <-held:
+		case <-req.Context().Done():
+			return
+		}
+	}
 	time.Sleep(delay)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -355,6 +368,20 @@ func (r *pathReceiver) setDelay(d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.delay = d
+}
+
+// hold makes requests wait until release, within their timeout (5 s by default).
+func (r *pathReceiver) hold() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.held = make(chan struct{})
+}
+
+func (r *pathReceiver) release() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	close(r.held)
+	r.held = nil
 }
 
 func (r *pathReceiver) failFirst(name string, n int) {

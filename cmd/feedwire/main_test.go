@@ -342,3 +342,19 @@ func keys(t *testing.T, object []byte) []string {
 func equalStrings(a, b []string) bool {
 	return strings.Join(a, ",") == strings.Join(b, ",")
 }
+
+// TestSecondServeRefused: a second serve on the database of a running one stops at once
+// with a message saying why, and the first one goes on serving. (The crash tests show
+// the other half: a killed serve leaves nothing that stops the next one.)
+func TestSecondServeRefused(t *testing.T) {
+	first := startServer(t)
+	var stderr strings.Builder
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--database", first.dsn, "--metrics-addr", "off"}, noEnv, io.Discard, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "another feedwire serve") {
+		t.Fatalf("a second serve on the same database: got %v, want an error saying another feedwire serve runs on it", err)
+	}
+	t.Logf("the second serve: %v", err)
+	callRaw(t, "", "GET", first.url+"/healthz", nil, 200)
+}

@@ -191,7 +191,7 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 	// built below, so the hook reaches them through st and m.
 	var m *metrics.Metrics
 	st.store, err = store.Open(ctx, c.Database, store.Options{PublicURL: c.PublicURL,
-		SecretKey: c.SecretKey, MaxWebhooksPerWorkspace: c.MaxWebhooks,
+		SecretKey: c.SecretKey, MaxWebhooksPerWorkspace: c.MaxWebhooks, Owner: true,
 		AfterCommit: func(events []feedwire.EventType, deliveries int) {
 			m.Committed(events)
 			if deliveries > 0 {
