@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/wire"
@@ -84,17 +85,41 @@ func (s *Store) UpdateDiscoveryState(ctx context.Context, workspaceID, id string
 	return out, nil
 }
 
-var discoveries = table[feedwire.Discovery]{
-	name:    "discoveries",
-	what:    "discovery",
-	columns: "id, client_id, workspace_id, title, description, discovery_state_id, parent_id, created_at, updated_at",
-	scan: func(row scanner) (*feedwire.Discovery, error) {
-		var d feedwire.Discovery
-		err := row.Scan(&d.ID, &d.ClientID, &d.WorkspaceID, &d.Title, &d.Description, &d.DiscoveryStateID,
-			&d.ParentID, timeColumn{&d.CreatedAt}, timeColumn{&d.UpdatedAt})
-		return &d, err
+var discoveries = harvestrResource[feedwire.Discovery]{
+	table: table[feedwire.Discovery]{
+		name:    "discoveries",
+		what:    "discovery",
+		columns: "id, client_id, workspace_id, title, description, discovery_state_id, parent_id, created_at, updated_at",
+		scan: func(row scanner) (*feedwire.Discovery, error) {
+			var d feedwire.Discovery
+			err := row.Scan(&d.ID, &d.ClientID, &d.WorkspaceID, &d.Title, &d.Description, &d.DiscoveryStateID,
+				&d.ParentID, timeColumn{&d.CreatedAt}, timeColumn{&d.UpdatedAt})
+			return &d, err
+		},
+		id: func(d *feedwire.Discovery) string { return d.ID },
 	},
-	id: func(d *feedwire.Discovery) string { return d.ID },
+	insert: `INSERT INTO discoveries (id, client_id, workspace_id, title, description, discovery_state_id,
+		parent_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	insertArgs: func(d *feedwire.Discovery) []any {
+		return []any{d.ID, d.ClientID, d.WorkspaceID, d.Title, d.Description, d.DiscoveryStateID, d.ParentID,
+			millis(d.CreatedAt), millis(d.UpdatedAt)}
+	},
+	update: `UPDATE discoveries SET title = ?, description = ?, discovery_state_id = ?, parent_id = ?,
+		updated_at = ? WHERE id = ?`,
+	updateArgs: func(d *feedwire.Discovery) []any {
+		return []any{d.Title, d.Description, d.DiscoveryStateID, d.ParentID, millis(d.UpdatedAt), d.ID}
+	},
+	checkRefs: func(ctx context.Context, tx *txn, d *feedwire.Discovery) error {
+		err := checkRefs(ctx, tx, d.WorkspaceID,
+			ref{"discoveryStateId", "discovery_states", d.DiscoveryStateID},
+			ref{"parentId", "discoveries", d.ParentID})
+		if err != nil {
+			return err
+		}
+		return checkParent(ctx, tx, "discoveries", d.ID, d.ParentID)
+	},
+	event: wire.DiscoveryEvent,
+	touch: func(d *feedwire.Discovery, now time.Time) { d.UpdatedAt = now },
 }
 
 // CreateDiscovery stores a new discovery and its DISCOVERY_CREATED event.
@@ -105,24 +130,7 @@ func (s *Store) CreateDiscovery(ctx context.Context, workspaceID string, in feed
 	}
 	now := s.clock()
 	d.ID, d.ClientID, d.WorkspaceID, d.CreatedAt, d.UpdatedAt = newID(now), newClientID("disc_"), workspaceID, now, now
-	err := s.inTx(ctx, func(tx *txn) error {
-		if err := checkDiscoveryRefs(ctx, tx, &d); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO discoveries (id, client_id, workspace_id, title, description,
-			discovery_state_id, parent_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.ID, d.ClientID, d.WorkspaceID, d.Title, d.Description, d.DiscoveryStateID, d.ParentID,
-			millis(d.CreatedAt), millis(d.UpdatedAt))
-		if err != nil {
-			return fmt.Errorf("insert discovery: %w", err)
-		}
-		ev, err := wire.DiscoveryEvent(nil, &d)
-		if err != nil {
-			return err
-		}
-		return recordEvent(ctx, tx, ev, workspaceID, d.ID, now)
-	})
-	if err != nil {
+	if err := discoveries.create(ctx, s, workspaceID, &d, now); err != nil {
 		return nil, err
 	}
 	return &d, nil
@@ -141,47 +149,5 @@ func (s *Store) Discoveries(ctx context.Context, workspaceID string, p feedwire.
 // UpdateDiscovery applies a patch and stores the DISCOVERY_UPDATED event it causes. A
 // patch that changes nothing writes nothing and emits nothing.
 func (s *Store) UpdateDiscovery(ctx context.Context, workspaceID, id string, p feedwire.DiscoveryPatch) (*feedwire.Discovery, error) {
-	var out *feedwire.Discovery
-	err := s.inTx(ctx, func(tx *txn) error {
-		before, err := discoveries.get(ctx, tx, workspaceID, id)
-		if err != nil {
-			return err
-		}
-		after := *before
-		if err := p.Apply(&after); err != nil {
-			return err
-		}
-		now := s.clock()
-		after.UpdatedAt = now
-		ev, err := wire.DiscoveryEvent(before, &after)
-		if err != nil || ev == nil {
-			out = before
-			return err
-		}
-		if err := checkDiscoveryRefs(ctx, tx, &after); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE discoveries SET title = ?, description = ?, discovery_state_id = ?,
-			parent_id = ?, updated_at = ? WHERE id = ?`,
-			after.Title, after.Description, after.DiscoveryStateID, after.ParentID, millis(after.UpdatedAt), after.ID)
-		if err != nil {
-			return fmt.Errorf("update discovery: %w", err)
-		}
-		out = &after
-		return recordEvent(ctx, tx, ev, workspaceID, after.ID, now)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func checkDiscoveryRefs(ctx context.Context, tx *txn, d *feedwire.Discovery) error {
-	err := checkRefs(ctx, tx, d.WorkspaceID,
-		ref{"discoveryStateId", "discovery_states", d.DiscoveryStateID},
-		ref{"parentId", "discoveries", d.ParentID})
-	if err != nil {
-		return err
-	}
-	return checkParent(ctx, tx, "discoveries", d.ID, d.ParentID)
+	return discoveries.patch(ctx, s, workspaceID, id, p.Apply)
 }

@@ -2,26 +2,52 @@ package store
 
 import (
 	"context"
-	"fmt"
+	"time"
 
 	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/wire"
 )
 
-var messages = table[feedwire.Message]{
-	name: "messages",
-	what: "message",
-	columns: `id, client_id, workspace_id, title, content, channel, read, updated, archived, bin,
-		requester_id, submitter_id, assignee_id, received_at, integration_url, integration_id, created_at, updated_at`,
-	scan: func(row scanner) (*feedwire.Message, error) {
-		var m feedwire.Message
-		err := row.Scan(&m.ID, &m.ClientID, &m.WorkspaceID, &m.Title, &m.Content, &m.Channel,
-			&m.Read, &m.Updated, &m.Archived, &m.Bin, &m.RequesterID, &m.SubmitterID, &m.AssigneeID,
-			nullTimeColumn{&m.ReceivedAt}, &m.IntegrationURL, &m.IntegrationID,
-			timeColumn{&m.CreatedAt}, timeColumn{&m.UpdatedAt})
-		return &m, err
+var messages = harvestrResource[feedwire.Message]{
+	table: table[feedwire.Message]{
+		name: "messages",
+		what: "message",
+		columns: `id, client_id, workspace_id, title, content, channel, read, updated, archived, bin,
+			requester_id, submitter_id, assignee_id, received_at, integration_url, integration_id, created_at, updated_at`,
+		scan: func(row scanner) (*feedwire.Message, error) {
+			var m feedwire.Message
+			err := row.Scan(&m.ID, &m.ClientID, &m.WorkspaceID, &m.Title, &m.Content, &m.Channel,
+				&m.Read, &m.Updated, &m.Archived, &m.Bin, &m.RequesterID, &m.SubmitterID, &m.AssigneeID,
+				nullTimeColumn{&m.ReceivedAt}, &m.IntegrationURL, &m.IntegrationID,
+				timeColumn{&m.CreatedAt}, timeColumn{&m.UpdatedAt})
+			return &m, err
+		},
+		id: func(m *feedwire.Message) string { return m.ID },
 	},
-	id: func(m *feedwire.Message) string { return m.ID },
+	insert: `INSERT INTO messages (id, client_id, workspace_id, title, content, channel, read, updated, archived,
+		bin, requester_id, submitter_id, assignee_id, received_at, integration_url, integration_id, created_at,
+		updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	insertArgs: func(m *feedwire.Message) []any {
+		return []any{m.ID, m.ClientID, m.WorkspaceID, m.Title, m.Content, m.Channel, m.Read, m.Updated, m.Archived,
+			m.Bin, m.RequesterID, m.SubmitterID, m.AssigneeID, nullMillis(m.ReceivedAt), m.IntegrationURL,
+			m.IntegrationID, millis(m.CreatedAt), millis(m.UpdatedAt)}
+	},
+	update: `UPDATE messages SET title = ?, content = ?, channel = ?, read = ?, updated = ?, archived = ?, bin = ?,
+		requester_id = ?, submitter_id = ?, assignee_id = ?, received_at = ?, integration_url = ?,
+		integration_id = ?, updated_at = ? WHERE id = ?`,
+	updateArgs: func(m *feedwire.Message) []any {
+		return []any{m.Title, m.Content, m.Channel, m.Read, m.Updated, m.Archived, m.Bin, m.RequesterID,
+			m.SubmitterID, m.AssigneeID, nullMillis(m.ReceivedAt), m.IntegrationURL, m.IntegrationID,
+			millis(m.UpdatedAt), m.ID}
+	},
+	checkRefs: func(ctx context.Context, tx *txn, m *feedwire.Message) error {
+		return checkRefs(ctx, tx, m.WorkspaceID,
+			ref{"requesterId", "users", &m.RequesterID},
+			ref{"submitterId", "users", &m.SubmitterID},
+			ref{"assigneeId", "users", m.AssigneeID})
+	},
+	event: wire.MessageEvent,
+	touch: func(m *feedwire.Message, now time.Time) { m.UpdatedAt = now },
 }
 
 // CreateMessage stores a new message and its MESSAGE_CREATED event.
@@ -32,26 +58,7 @@ func (s *Store) CreateMessage(ctx context.Context, workspaceID string, in feedwi
 	}
 	now := s.clock()
 	m.ID, m.ClientID, m.WorkspaceID, m.CreatedAt, m.UpdatedAt = newID(now), newClientID("msg_"), workspaceID, now, now
-	err := s.inTx(ctx, func(tx *txn) error {
-		if err := checkMessageRefs(ctx, tx, &m); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO messages (id, client_id, workspace_id, title, content, channel,
-			read, updated, archived, bin, requester_id, submitter_id, assignee_id, received_at, integration_url,
-			integration_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.ID, m.ClientID, m.WorkspaceID, m.Title, m.Content, m.Channel, m.Read, m.Updated, m.Archived, m.Bin,
-			m.RequesterID, m.SubmitterID, m.AssigneeID, nullMillis(m.ReceivedAt), m.IntegrationURL, m.IntegrationID,
-			millis(m.CreatedAt), millis(m.UpdatedAt))
-		if err != nil {
-			return fmt.Errorf("insert message: %w", err)
-		}
-		ev, err := wire.MessageEvent(nil, &m)
-		if err != nil {
-			return err
-		}
-		return recordEvent(ctx, tx, ev, workspaceID, m.ID, now)
-	})
-	if err != nil {
+	if err := messages.create(ctx, s, workspaceID, &m, now); err != nil {
 		return nil, err
 	}
 	return &m, nil
@@ -70,47 +77,5 @@ func (s *Store) Messages(ctx context.Context, workspaceID string, p feedwire.Lis
 // UpdateMessage applies a patch and stores the MESSAGE_UPDATED event it causes. A patch
 // that changes nothing writes nothing and emits nothing.
 func (s *Store) UpdateMessage(ctx context.Context, workspaceID, id string, p feedwire.MessagePatch) (*feedwire.Message, error) {
-	var out *feedwire.Message
-	err := s.inTx(ctx, func(tx *txn) error {
-		before, err := messages.get(ctx, tx, workspaceID, id)
-		if err != nil {
-			return err
-		}
-		after := *before
-		if err := p.Apply(&after); err != nil {
-			return err
-		}
-		now := s.clock()
-		after.UpdatedAt = now
-		ev, err := wire.MessageEvent(before, &after)
-		if err != nil || ev == nil {
-			out = before
-			return err
-		}
-		if err := checkMessageRefs(ctx, tx, &after); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE messages SET title = ?, content = ?, channel = ?, read = ?, updated = ?,
-			archived = ?, bin = ?, requester_id = ?, submitter_id = ?, assignee_id = ?, received_at = ?,
-			integration_url = ?, integration_id = ?, updated_at = ? WHERE id = ?`,
-			after.Title, after.Content, after.Channel, after.Read, after.Updated, after.Archived, after.Bin,
-			after.RequesterID, after.SubmitterID, after.AssigneeID, nullMillis(after.ReceivedAt),
-			after.IntegrationURL, after.IntegrationID, millis(after.UpdatedAt), after.ID)
-		if err != nil {
-			return fmt.Errorf("update message: %w", err)
-		}
-		out = &after
-		return recordEvent(ctx, tx, ev, workspaceID, after.ID, now)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func checkMessageRefs(ctx context.Context, tx *txn, m *feedwire.Message) error {
-	return checkRefs(ctx, tx, m.WorkspaceID,
-		ref{"requesterId", "users", &m.RequesterID},
-		ref{"submitterId", "users", &m.SubmitterID},
-		ref{"assigneeId", "users", m.AssigneeID})
+	return messages.patch(ctx, s, workspaceID, id, p.Apply)
 }
