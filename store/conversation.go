@@ -285,7 +285,7 @@ func (s *Store) RedactPart(ctx context.Context, workspaceID, conversationID, par
 		}
 		now := s.clock()
 		p.Redacted, p.BodyMarkdown, p.UpdatedAt = true, "", now
-		if _, err := tx.ExecContext(ctx, `UPDATE conversation_parts SET redacted = 1, body_markdown = '', updated_at = ?
+		if _, err := tx.ExecContext(ctx, `UPDATE conversation_parts SET redacted = TRUE, body_markdown = '', updated_at = ?
 			WHERE id = ?`, millis(now), p.ID); err != nil {
 			return fmt.Errorf("redact part: %w", err)
 		}

@@ -94,7 +94,7 @@ func (s *Store) Event(ctx context.Context, workspaceID, id string) (*feedwire.Ev
 // Events returns one page of the workspace's events, newest first, without test events.
 func (s *Store) Events(ctx context.Context, workspaceID string, f feedwire.EventFilter) (*feedwire.Page[feedwire.Event], error) {
 	var where strings.Builder
-	where.WriteString("AND test = 0 ")
+	where.WriteString("AND test = FALSE ")
 	var args []any
 	if len(f.Types) > feedwire.MaxFilterValues {
 		// Each type is a query parameter, and SQLite takes at most 32,766 of them.

@@ -93,9 +93,9 @@ var jobQueries = map[feedwire.JobKind]struct{ count, batch string }{
 	// A replay sends again every event of the range the webhook subscribes to.
 	feedwire.JobReplay: {
 		count: `SELECT count(*) FROM events e JOIN webhook_topics t ON t.topic = e.type AND t.webhook_id = ?
-			WHERE e.workspace_id = ? AND e.test = 0 AND e.created_at >= ? AND e.created_at < ?`,
+			WHERE e.workspace_id = ? AND e.test = FALSE AND e.created_at >= ? AND e.created_at < ?`,
 		batch: `SELECT e.id FROM events e JOIN webhook_topics t ON t.topic = e.type AND t.webhook_id = ?
-			WHERE e.workspace_id = ? AND e.test = 0 AND e.created_at >= ? AND e.created_at < ? AND e.id > ?
+			WHERE e.workspace_id = ? AND e.test = FALSE AND e.created_at >= ? AND e.created_at < ? AND e.id > ?
 			ORDER BY e.id LIMIT ?`,
 	},
 	// A recover brings the webhook what it did not get from the events of the range it
@@ -104,10 +104,10 @@ var jobQueries = map[feedwire.JobKind]struct{ count, batch string }{
 	feedwire.JobRecover: {
 		count: `SELECT count(*) FROM events e JOIN webhook_topics t ON t.topic = e.type AND t.webhook_id = ?
 			JOIN webhooks w ON w.id = t.webhook_id
-			WHERE e.workspace_id = ? AND e.test = 0 AND e.created_at >= ? AND e.created_at < ? AND ` + unreceived,
+			WHERE e.workspace_id = ? AND e.test = FALSE AND e.created_at >= ? AND e.created_at < ? AND ` + unreceived,
 		batch: `SELECT e.id FROM events e JOIN webhook_topics t ON t.topic = e.type AND t.webhook_id = ?
 			JOIN webhooks w ON w.id = t.webhook_id
-			WHERE e.workspace_id = ? AND e.test = 0 AND e.created_at >= ? AND e.created_at < ? AND ` + unreceived + `
+			WHERE e.workspace_id = ? AND e.test = FALSE AND e.created_at >= ? AND e.created_at < ? AND ` + unreceived + `
 			AND e.id > ? ORDER BY e.id LIMIT ?`,
 	},
 }

@@ -189,7 +189,7 @@ func (s *Store) UpdatePostStatus(ctx context.Context, workspaceID, id string, p 
 		changed := []string{st.ID}
 		var previousDefault string
 		if st.IsDefault && !before.IsDefault {
-			err := tx.QueryRowContext(ctx, `SELECT id FROM post_statuses WHERE workspace_id = ? AND is_default = 1`,
+			err := tx.QueryRowContext(ctx, `SELECT id FROM post_statuses WHERE workspace_id = ? AND is_default = TRUE`,
 				workspaceID).Scan(&previousDefault)
 			if err != nil {
 				return fmt.Errorf("update post status: %w", err)
@@ -202,7 +202,7 @@ func (s *Store) UpdatePostStatus(ctx context.Context, workspaceID, id string, p 
 		}
 		st.UpdatedAt = s.clock()
 		if previousDefault != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE post_statuses SET is_default = 0, updated_at = ? WHERE id = ?`,
+			if _, err := tx.ExecContext(ctx, `UPDATE post_statuses SET is_default = FALSE, updated_at = ? WHERE id = ?`,
 				millis(st.UpdatedAt), previousDefault); err != nil {
 				return fmt.Errorf("update post status: %w", err)
 			}
@@ -231,7 +231,7 @@ func (s *Store) CreatePost(ctx context.Context, workspaceID string, in feedwire.
 	p.ID, p.WorkspaceID, p.CreatedAt, p.UpdatedAt = newObjectID(now), workspaceID, now, now
 	err := s.inTx(ctx, func(tx *txn) error {
 		if in.StatusID == nil { // "" is not left out: checkPostRefs refuses it
-			if err := tx.QueryRowContext(ctx, `SELECT id FROM post_statuses WHERE workspace_id = ? AND is_default = 1`,
+			if err := tx.QueryRowContext(ctx, `SELECT id FROM post_statuses WHERE workspace_id = ? AND is_default = TRUE`,
 				workspaceID).Scan(&p.StatusID); err != nil {
 				return fmt.Errorf("default post status: %w", err)
 			}

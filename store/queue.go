@@ -73,8 +73,8 @@ func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *f
 		UNION ALL
 		SELECT d.webhook_id, d.workspace_id, min(d.next_attempt_at)
 		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
-		WHERE d.test = 1 AND d.status = 'pending' AND w.status != 'active'
-		GROUP BY d.webhook_id`)
+		WHERE d.test = TRUE AND d.status = 'pending' AND w.status != 'active'
+		GROUP BY d.webhook_id, d.workspace_id`)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
@@ -113,7 +113,7 @@ func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *f
 			bound = min(bound, req.PerWebhook-due[i].InFlight)
 		}
 		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries
-			WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? LIMIT ?)`,
+			WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? LIMIT ?) AS due`,
 			due[i].ID, millis(req.Now), bound).Scan(&due[i].Due)
 		if err != nil {
 			return nil, fmt.Errorf("claim deliveries: %w", err)
@@ -131,7 +131,7 @@ func hasRoom(bound, inFlight int) bool { return bound <= 0 || inFlight < bound }
 // waiting first. A webhook that is not active only has tests due.
 func dueIDs(ctx context.Context, tx *txn, webhookID string, now time.Time, n int) ([]string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT d.id FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
-		WHERE d.webhook_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND (w.status = 'active' OR d.test = 1)
+		WHERE d.webhook_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND (w.status = 'active' OR d.test = TRUE)
 		ORDER BY d.next_attempt_at LIMIT ?`, webhookID, millis(now), n)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)

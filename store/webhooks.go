@@ -171,9 +171,9 @@ func setTopics(ctx context.Context, tx *txn, w *feedwire.Webhook) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_topics WHERE webhook_id = ?`, w.ID); err != nil {
 		return fmt.Errorf("set topics: %w", err)
 	}
-	for _, t := range w.Topics {
-		_, err := tx.ExecContext(ctx, `INSERT INTO webhook_topics (webhook_id, workspace_id, topic) VALUES (?, ?, ?)`,
-			w.ID, w.WorkspaceID, t)
+	for i, t := range w.Topics {
+		_, err := tx.ExecContext(ctx, `INSERT INTO webhook_topics (webhook_id, workspace_id, topic, position)
+			VALUES (?, ?, ?, ?)`, w.ID, w.WorkspaceID, t, i)
 		if err != nil {
 			return fmt.Errorf("set topics: %w", err)
 		}
@@ -184,7 +184,7 @@ func setTopics(ctx context.Context, tx *txn, w *feedwire.Webhook) error {
 // loadTopics fills in the topics of webhooks.
 func loadTopics(ctx context.Context, q querier, ws ...*feedwire.Webhook) error {
 	for _, w := range ws {
-		rows, err := q.QueryContext(ctx, `SELECT topic FROM webhook_topics WHERE webhook_id = ? ORDER BY rowid`, w.ID)
+		rows, err := q.QueryContext(ctx, `SELECT topic FROM webhook_topics WHERE webhook_id = ? ORDER BY position`, w.ID)
 		if err != nil {
 			return fmt.Errorf("load topics: %w", err)
 		}
@@ -309,7 +309,7 @@ func holdOrRelease(ctx context.Context, tx *txn, before feedwire.WebhookStatus, 
 	switch {
 	case before == feedwire.WebhookActive && w.Status != feedwire.WebhookActive:
 		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = NULL
-			WHERE webhook_id = ? AND status = 'pending' AND test = 0 AND lease IS NULL`, w.ID)
+			WHERE webhook_id = ? AND status = 'pending' AND test = FALSE AND lease IS NULL`, w.ID)
 		if err != nil {
 			return fmt.Errorf("hold deliveries: %w", err)
 		}

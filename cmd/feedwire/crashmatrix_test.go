@@ -83,7 +83,7 @@ func TestCrashMatrix(t *testing.T) {
 		m.restart()
 	}
 
-	// Migration: with the last migration undone, feedwire migrate is killed after a
+	// Migration: with a migration undone, feedwire migrate is killed after a
 	// growing delay; each time the migration must be whole or absent.
 	m.kill("") // a plain stop: the server must not hold the database
 	applied := 0
@@ -245,8 +245,8 @@ func (m *crashMatrix) open() *sql.DB {
 	return db
 }
 
-// lastMigration is the newest migration, which the migration phase undoes and redoes:
-// its version and the indexes it creates.
+// lastMigration is the migration the migration phase undoes and redoes, 0008, whose
+// work (four indexes) can be taken back exactly: its version and the indexes it creates.
 var lastMigration = struct {
 	version int
 	indexes []string
