@@ -21,6 +21,7 @@ type Queue interface {
 	ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) (*feedwire.Claimed, error)
 	RecordAttempts(ctx context.Context, results []feedwire.AttemptResult, suspendAfter time.Duration) error
 	ReleaseLeases(ctx context.Context, now time.Time) (int, error)
+	ReleaseOwnLeases(ctx context.Context, now time.Time) (int, error)
 }
 
 // Config tunes a Dispatcher. The zero value of each field means its default.
@@ -127,6 +128,13 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	senders.Wait()
 	close(results)
 	<-recorded
+	// Every attempt has ended and been recorded; what this node still leases (a record
+	// that failed) is given back now rather than when its lease runs out.
+	if n, err := d.queue.ReleaseOwnLeases(context.WithoutCancel(ctx), d.now()); err != nil {
+		d.logger.Error("release this node's leases", "error", err)
+	} else if n > 0 {
+		d.logger.Info("released this node's leases", "deliveries", n)
+	}
 	return nil
 }
 

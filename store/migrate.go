@@ -17,14 +17,7 @@ var migrations embed.FS
 // Migrate applies the migrations the database has not seen yet, each in its own
 // transaction, and records them in schema_migrations. It is safe to run on every start.
 func (s *Store) Migrate(ctx context.Context) error {
-	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		name       TEXT NOT NULL,
-		applied_at INTEGER NOT NULL
-	) STRICT`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	files, err := fs.Glob(migrations, "migrations/sqlite/*.sql")
+	files, err := fs.Glob(migrations, "migrations/"+s.engine.String()+"/*.sql")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -38,6 +31,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return s.sealSecrets(ctx)
 }
 
+// schemaMigrations records the migrations applied, on either engine.
+const schemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    INTEGER PRIMARY KEY,
+	name       TEXT NOT NULL,
+	applied_at BIGINT NOT NULL
+)`
+
 func (s *Store) applyMigration(ctx context.Context, file string) error {
 	name := path.Base(file)
 	number, _, _ := strings.Cut(name, "_")
@@ -49,7 +49,10 @@ func (s *Store) applyMigration(ctx context.Context, file string) error {
 	if err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *txn) error {
+	return s.migrationTx(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, schemaMigrations); err != nil {
+			return err
+		}
 		var applied int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&applied); err != nil {
 			return err
@@ -65,3 +68,24 @@ func (s *Store) applyMigration(ctx context.Context, file string) error {
 		return err
 	})
 }
+
+// migrationTx runs one migration's transaction. On Postgres, where several nodes may
+// start at once, each takes a lock that makes the others wait until it commits, and
+// runs at read committed, so that a node that waited sees the migration applied and
+// skips it rather than apply it twice.
+func (s *Store) migrationTx(ctx context.Context, fn func(tx *txn) error) error {
+	if s.engine != postgresEngine {
+		return s.inTx(ctx, fn)
+	}
+	_, err := s.readCommittedTx(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, migrationLock); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+	return err
+}
+
+// migrationLock is the Postgres advisory lock key of migrations: any number that other
+// users of the database are unlikely to take ("fwmigrat" in ASCII).
+const migrationLock int64 = 0x66776d6967726174

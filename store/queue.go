@@ -21,7 +21,7 @@ import (
 // due, and whether some are due but held back by a concurrency bound.
 func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) (*feedwire.Claimed, error) {
 	out := &feedwire.Claimed{}
-	err := s.inTx(ctx, func(tx *txn) error {
+	err := s.claimTx(ctx, func(tx *txn) error {
 		due, err := dueWebhooks(ctx, tx, req, out)
 		if err != nil {
 			return err
@@ -48,7 +48,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) 
 		if len(ids) == 0 {
 			return nil
 		}
-		if out.Claims, err = leaseDeliveries(ctx, tx, ids, req); err != nil {
+		if out.Claims, err = leaseDeliveries(ctx, tx, ids, s.node+"."+newLease(), req); err != nil {
 			return err
 		}
 		return s.attachWebhooks(ctx, tx, out.Claims)
@@ -130,9 +130,15 @@ func hasRoom(bound, inFlight int) bool { return bound <= 0 || inFlight < bound }
 // dueIDs returns the stored ids of up to n of a webhook's due deliveries, the longest
 // waiting first. A webhook that is not active only has tests due.
 func dueIDs(ctx context.Context, tx *txn, webhookID string, now time.Time, n int) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT d.id FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+	query := `SELECT d.id FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
 		WHERE d.webhook_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND (w.status = 'active' OR d.test = TRUE)
-		ORDER BY d.next_attempt_at LIMIT ?`, webhookID, millis(now), n)
+		ORDER BY d.next_attempt_at LIMIT ?`
+	if tx.engine == postgresEngine {
+		// Nodes claim side by side: each passes over the rows another is claiming
+		// rather than wait for them, and takes the next ones.
+		query += ` FOR UPDATE OF d SKIP LOCKED`
+	}
+	rows, err := tx.QueryContext(ctx, query, webhookID, millis(now), n)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
@@ -150,8 +156,7 @@ func dueIDs(ctx context.Context, tx *txn, webhookID string, now time.Time, n int
 
 // leaseDeliveries leases the deliveries with these stored ids and reads them with
 // their events.
-func leaseDeliveries(ctx context.Context, tx *txn, ids []string, req feedwire.ClaimRequest) ([]*feedwire.Claim, error) {
-	token := newLease()
+func leaseDeliveries(ctx context.Context, tx *txn, ids []string, token string, req feedwire.ClaimRequest) ([]*feedwire.Claim, error) {
 	args := make([]any, 0, len(ids)+2)
 	args = append(args, millis(req.Now.Add(req.Lease)), token)
 	for _, id := range ids {
@@ -317,13 +322,31 @@ func nullZero[T comparable](v T) any {
 	return v
 }
 
-// ReleaseLeases makes every leased delivery due at now. On SQLite one process does all
-// the work, so at its start any lease is a dead process's.
+// ReleaseLeases makes due at now the leased deliveries that no live process holds. On
+// SQLite that is every lease: one serve owns the database (Options.Owner), so at its
+// start any lease is a dead process's. On Postgres other nodes may be at work, so it
+// releases none; a dead node's leases run out by themselves (a lease moves a delivery's
+// due time to its end), and whichever node claims next takes those deliveries.
 func (s *Store) ReleaseLeases(ctx context.Context, now time.Time) (int, error) {
+	if s.engine == postgresEngine {
+		return 0, nil
+	}
+	return s.releaseLeases(ctx, now, `lease IS NOT NULL`)
+}
+
+// ReleaseOwnLeases makes due at now the deliveries this store's own claims still hold:
+// what a node stopping cleanly gives back, so that others need not wait for its leases
+// to run out. It never touches another node's.
+func (s *Store) ReleaseOwnLeases(ctx context.Context, now time.Time) (int, error) {
+	return s.releaseLeases(ctx, now, `lease >= ? AND lease < ?`, s.node+".", s.node+"/")
+}
+
+// releaseLeases makes the pending deliveries whose lease matches where due at now.
+func (s *Store) releaseLeases(ctx context.Context, now time.Time, where string, args ...any) (int, error) {
 	var n int64
 	err := s.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, lease = NULL
-			WHERE status = 'pending' AND lease IS NOT NULL`, millis(now))
+			WHERE status = 'pending' AND `+where, append([]any{millis(now)}, args...)...)
 		if err != nil {
 			return fmt.Errorf("release leases: %w", err)
 		}

@@ -204,9 +204,13 @@ func createKeyFile(path string) ([]byte, error) {
 
 // secretsSealed reports whether the database has sealed secrets, and if so checks that
 // box opens them.
-func secretsSealed(ctx context.Context, db *sql.DB) (sealed bool, check string, err error) {
+func secretsSealed(ctx context.Context, db conn) (sealed bool, check string, err error) {
 	var tables int
-	err = db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'secret_check'`).Scan(&tables)
+	exists := `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'secret_check'`
+	if db.engine == postgresEngine {
+		exists = `SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'secret_check'`
+	}
+	err = db.QueryRowContext(ctx, exists).Scan(&tables)
 	if err != nil || tables == 0 {
 		return false, "", err
 	}
@@ -270,7 +274,7 @@ func (s *Store) sealSecrets(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("seal webhook secrets: %w", err)
 	}
-	if sealed > 0 {
+	if sealed > 0 && s.engine == sqliteEngine {
 		// Busy (another process reading) leaves the WAL for a later checkpoint; the
 		// pragma reports that in its row, not as an error.
 		if _, err := s.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -18,14 +19,19 @@ import (
 
 // Store is a feedwire database. It implements the service interfaces of package feedwire.
 type Store struct {
-	write       *sql.DB // the one connection that writes; see openSQLite
-	read        *sql.DB // connections that only read
+	engine      engine
+	write       conn // writes: SQLite's one connection (see openSQLite), or the Postgres pool
+	read        conn // reads: SQLite's read-only connections, or the same Postgres pool
 	now         func() time.Time
 	afterCommit func(events []feedwire.EventType, deliveries int)
 	publicURL   string
 	box         *secretBox // seals webhook secrets; see secrets.go
 	maxWebhooks int
 	owner       *ownerLock // when opened with Options.Owner
+	// node names this store's process in the leases it takes ("node.claim"), so that it
+	// can give back its own and never another's.
+	node string
+	dsn  string // Postgres: for the connection that listens for notifications
 }
 
 // Options tunes a Store.
@@ -65,35 +71,41 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.PublicURL == "" {
 		opts.PublicURL = "http://127.0.0.1:8080"
 	}
-	path, ok := strings.CutPrefix(dsn, "sqlite:")
-	switch {
-	case strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://"):
-		return nil, fmt.Errorf("open %s: Postgres is not supported yet; use sqlite:PATH", redact(dsn))
-	case !ok || path == "":
-		return nil, fmt.Errorf("open %q: want a database like sqlite:feedwire.db", dsn)
-	}
 	if opts.MaxWebhooksPerWorkspace == 0 {
 		opts.MaxWebhooksPerWorkspace = feedwire.DefaultMaxWebhooksPerWorkspace
 	}
-	var owner *ownerLock
-	if opts.Owner {
-		var err error
-		if owner, err = lockOwner(path); err != nil {
-			return nil, fmt.Errorf("open %s: %w", dsn, err)
+	s := &Store{now: opts.Now, afterCommit: opts.AfterCommit, publicURL: strings.TrimSuffix(opts.PublicURL, "/"),
+		box: &secretBox{}, maxWebhooks: opts.MaxWebhooksPerWorkspace, node: newLease()}
+	var keyPath string // where the secret key's file is, beside a SQLite database
+	switch path, isSQLite := strings.CutPrefix(dsn, "sqlite:"); {
+	case strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://"):
+		if opts.SecretKey == "" {
+			return nil, fmt.Errorf("open %s: a Postgres database needs FEEDWIRE_SECRET_KEY, the same on every node, to seal and open webhook secrets", redact(dsn))
 		}
+		db, err := openPostgres(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		s.engine, s.write, s.read, s.dsn = postgresEngine, conn{db, postgresEngine}, conn{db, postgresEngine}, dsn
+	case isSQLite && path != "":
+		if opts.Owner {
+			var err error
+			if s.owner, err = lockOwner(path); err != nil {
+				return nil, fmt.Errorf("open %s: %w", dsn, err)
+			}
+		}
+		write, read, err := openSQLite(ctx, path)
+		if err != nil {
+			s.owner.release()
+			return nil, err
+		}
+		s.write, s.read, keyPath = conn{write, sqliteEngine}, conn{read, sqliteEngine}, path
+	default:
+		return nil, fmt.Errorf("open %q: want a database like sqlite:feedwire.db or postgres://user@host/db", redact(dsn))
 	}
-	box := &secretBox{}
-	write, read, err := openSQLite(ctx, path)
-	if err != nil {
-		owner.release()
-		return nil, err
-	}
-	s := &Store{write: write, read: read, now: opts.Now, afterCommit: opts.AfterCommit,
-		publicURL: strings.TrimSuffix(opts.PublicURL, "/"), box: box, maxWebhooks: opts.MaxWebhooksPerWorkspace,
-		owner: owner}
-	if err := s.useSecretKey(ctx, path, opts.SecretKey); err != nil {
+	if err := s.useSecretKey(ctx, keyPath, opts.SecretKey); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("open %s: %w", dsn, err)
+		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
 	return s, nil
 }
@@ -133,6 +145,9 @@ func redact(dsn string) string {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.engine == postgresEngine {
+		return s.write.Close() // read is the same pool
+	}
 	return errors.Join(s.read.Close(), s.write.Close(), s.owner.release())
 }
 
@@ -144,28 +159,118 @@ func (s *Store) Ping(ctx context.Context) error {
 // txn is a write transaction that remembers what it queued, for AfterCommit.
 type txn struct {
 	*sql.Tx
+	engine     engine
 	events     []feedwire.EventType
 	deliveries int // deliveries made due
 }
 
-// inTx runs fn in a write transaction and commits it if fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx *txn) error) error {
-	sqlTx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+func (tx *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.Tx.ExecContext(ctx, tx.engine.bind(query), args...)
+}
+
+func (tx *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.Tx.QueryContext(ctx, tx.engine.bind(query), args...)
+}
+
+func (tx *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(ctx, tx.engine.bind(query), args...)
+}
+
+// claimTx runs a claim's transaction. On Postgres it runs at read committed, where
+// FOR UPDATE SKIP LOCKED lets nodes claim side by side without failing each other's
+// transactions; a row locked by one claim is passed over by the others, and the lease
+// it gets moves it out of their reach once committed.
+func (s *Store) claimTx(ctx context.Context, fn func(tx *txn) error) error {
+	if s.engine != postgresEngine {
+		return s.inTx(ctx, fn)
 	}
-	defer sqlTx.Rollback()
-	tx := &txn{Tx: sqlTx}
-	if err := fn(tx); err != nil {
+	tx, err := s.readCommittedTx(ctx, fn)
+	if err != nil {
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	if s.afterCommit != nil && (len(tx.events) > 0 || tx.deliveries > 0) {
-		s.afterCommit(tx.events, tx.deliveries)
+	if s.afterCommit != nil && tx.deliveries > 0 {
+		s.afterCommit(nil, tx.deliveries)
 	}
 	return nil
+}
+
+// readCommittedTx runs fn in a Postgres transaction at read committed and commits it.
+func (s *Store) readCommittedTx(ctx context.Context, fn func(tx *txn) error) (*txn, error) {
+	return s.tryTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, fn)
+}
+
+// notifyDeliveries tells every node listening (WatchDeliveries) that this transaction
+// made deliveries due; Postgres sends the notification when, and only if, it commits.
+func (tx *txn) notifyDeliveries(ctx context.Context) error {
+	if tx.engine != postgresEngine || tx.deliveries == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_notify(?, '')`, deliveriesChannel)
+	return err
+}
+
+// maxTxAttempts bounds how often a Postgres transaction runs again after losing to
+// another one; each loss means the other committed, so the system moves on.
+const maxTxAttempts = 40
+
+// retryDelay is how long a transaction that lost waits before running again: a random
+// time up to a bound that doubles from 2 ms to 128 ms, so that many writers of one row
+// (votes on a popular post) spread out instead of colliding again.
+func retryDelay(attempt int) time.Duration {
+	bound := time.Millisecond << min(attempt, 7)
+	return time.Duration(rand.Int64N(int64(bound))) + time.Millisecond
+}
+
+// inTx runs fn in a write transaction and commits it if fn returns nil.
+//
+// On SQLite the one write connection runs transactions one at a time. On Postgres they
+// run side by side at the serializable level, so each behaves as if it ran alone, as
+// on SQLite: the checks a write makes (a reference exists, a limit is not reached, a
+// slug is free) still hold when it commits. A transaction that loses to another is run
+// again, fn and all; fn must not keep anything from a failed run but what it sets
+// anew.
+func (s *Store) inTx(ctx context.Context, fn func(tx *txn) error) error {
+	for attempt := 1; ; attempt++ {
+		var opts *sql.TxOptions
+		if s.engine == postgresEngine {
+			opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
+		}
+		tx, err := s.tryTx(ctx, opts, fn)
+		if err == nil {
+			if s.afterCommit != nil && (len(tx.events) > 0 || tx.deliveries > 0) {
+				s.afterCommit(tx.events, tx.deliveries)
+			}
+			return nil
+		}
+		if !retryable(err) || attempt == maxTxAttempts {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(retryDelay(attempt)):
+		}
+	}
+}
+
+// tryTx runs fn in one transaction with opts and commits it.
+func (s *Store) tryTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *txn) error) (*txn, error) {
+	sqlTx, err := s.write.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	tx := &txn{Tx: sqlTx, engine: s.engine}
+	if err := fn(tx); err != nil {
+		return nil, err
+	}
+	if err := tx.notifyDeliveries(ctx); err != nil {
+		return nil, err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return tx, nil
 }
 
 // clock returns the current time at the precision the wire formats keep.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -32,18 +31,21 @@ func (c *clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// fixture is a migrated store in a temporary file, with a workspace to work in.
+// fixture is a migrated store in a database of its own, on the engine under test, with a
+// workspace to work in.
 type fixture struct {
 	store     *store.Store
 	clock     *clock
 	workspace string
+	dsn, key  string // the database, and its secret key, for another node's store
 }
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	c := &clock{now: time.Date(2025, 1, 15, 10, 30, 0, 0, time.UTC)}
-	s, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "test.db"), store.Options{Now: c.Now})
+	dsn, key := newDatabase(t)
+	s, err := store.Open(ctx, dsn, store.Options{Now: c.Now, SecretKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +57,7 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{store: s, clock: c, workspace: ws.ID}
+	return &fixture{store: s, clock: c, workspace: ws.ID, dsn: dsn, key: key}
 }
 
 func (f *fixture) user(t *testing.T, name string) *feedwire.User {
