@@ -93,9 +93,11 @@ func buildFeedwire(t *testing.T) string {
 	return bin
 }
 
-func runKeysCreate(t *testing.T, bin, dsn string) string {
+func runKeysCreate(t *testing.T, bin, dsn string, env ...string) string {
 	t.Helper()
-	out, err := exec.Command(bin, "keys", "create", "--database", dsn).Output()
+	cmd := exec.Command(bin, "keys", "create", "--database", dsn)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("keys create: %v", err)
 	}
@@ -111,14 +113,15 @@ type process struct {
 
 var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
-func startProcess(t *testing.T, bin, dsn string) *process {
+// startProcess runs feedwire serve on dsn, with env added to this process's environment.
+func startProcess(t *testing.T, bin, dsn string, env ...string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--database", dsn, "--allow-private-networks", "--metrics-addr", "off")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Env = append(os.Environ(), "FEEDWIRE_LOG_LEVEL=info")
+	cmd.Env = append(append(os.Environ(), "FEEDWIRE_LOG_LEVEL=info"), env...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -147,5 +147,5 @@ const defaultDatabase = "sqlite:feedwire.db"
 
 func databaseFlag(fs *flag.FlagSet, e env) *string {
 	return fs.String("database", envOr(e.getenv, "FEEDWIRE_DATABASE", defaultDatabase),
-		"database to use, sqlite:PATH (env FEEDWIRE_DATABASE)")
+		"database to use, sqlite:PATH or postgres://USER@HOST/DB (env FEEDWIRE_DATABASE)")
 }

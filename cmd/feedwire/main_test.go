@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedwire/feedwire/internal/testpg"
 	"github.com/feedwire/feedwire/wire"
 )
 
@@ -306,6 +307,9 @@ func TestUsage(t *testing.T) {
 	if err := run(context.Background(), []string{"serve", "--database", "mysql://x"}, noEnv, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "sqlite:") {
 		t.Errorf("bad database: got %v, want an error that shows sqlite:PATH", err)
 	}
+	if err := run(context.Background(), []string{"serve", "--role", "cook"}, noEnv, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "--role") {
+		t.Errorf("an unknown role: got %v, want an error naming --role", err)
+	}
 	env := func(name string) string {
 		if name == "FEEDWIRE_SHUTDOWN_TIMEOUT" {
 			return "soon"
@@ -357,4 +361,30 @@ func TestSecondServeRefused(t *testing.T) {
 	}
 	t.Logf("the second serve: %v", err)
 	callRaw(t, "", "GET", first.url+"/healthz", nil, 200)
+}
+
+// TestMigrateAndKeysOnPostgres: migrate and keys create take a Postgres database, twice
+// without harm, and refuse one without FEEDWIRE_SECRET_KEY.
+func TestMigrateAndKeysOnPostgres(t *testing.T) {
+	dsn := testpg.Database(t)
+	withKey := func(name string) string {
+		if name == "FEEDWIRE_SECRET_KEY" {
+			return testpg.SecretKey
+		}
+		return ""
+	}
+	for range 2 {
+		var stderr strings.Builder
+		if err := run(context.Background(), []string{"migrate", "--database", dsn}, withKey, io.Discard, &stderr); err != nil {
+			t.Fatalf("migrate: %v\n%s", err, stderr.String())
+		}
+	}
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"keys", "create", "--workspace", "acme", "--database", dsn}, withKey, &stdout, &stderr); err != nil || !strings.HasPrefix(stdout.String(), "fw_") {
+		t.Fatalf("keys create: %v, printed %q\n%s", err, stdout.String(), stderr.String())
+	}
+	err := run(context.Background(), []string{"migrate", "--database", dsn}, noEnv, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "FEEDWIRE_SECRET_KEY") {
+		t.Errorf("migrate without a secret key: got %v, want an error naming FEEDWIRE_SECRET_KEY", err)
+	}
 }

@@ -28,9 +28,13 @@ import (
 type serveConfig struct {
 	// Addr is the address to listen on. Defaults to 127.0.0.1:8080 (FEEDWIRE_ADDR).
 	Addr string
-	// Database is the database, sqlite:PATH. Defaults to sqlite:feedwire.db in the
+	// Database is the database, sqlite:PATH or postgres://…. Defaults to sqlite:feedwire.db in the
 	// working directory (FEEDWIRE_DATABASE).
 	Database string
+	// Role is what this node does: all (the default), api (the REST API only) or worker
+	// (deliveries, and the timed work when it leads; its address serves /healthz only).
+	// Any number of nodes of each role may share a Postgres database (FEEDWIRE_ROLE).
+	Role string
 	// AllowPrivateNetworks lets deliveries and challenges reach loopback, private and
 	// link-local addresses. Defaults to false (FEEDWIRE_ALLOW_PRIVATE_NETWORKS).
 	AllowPrivateNetworks bool
@@ -73,6 +77,7 @@ func parseServeConfig(e env, args []string) (serveConfig, error) {
 	fs := newFlagSet(e, "serve", "Run feedwire: the API, the delivery workers and the sweeper. With no flags it keeps\neverything in feedwire.db in the working directory.",
 		"  feedwire serve\n  feedwire serve --allow-private-networks    # deliver to endpoints on this machine or LAN\n  feedwire serve --addr 0.0.0.0:8080 --database sqlite:/var/lib/feedwire/feedwire.db")
 	fs.StringVar(&c.Addr, "addr", envOr(e.getenv, "FEEDWIRE_ADDR", "127.0.0.1:8080"), "address to listen on (env FEEDWIRE_ADDR)")
+	fs.StringVar(&c.Role, "role", envOr(e.getenv, "FEEDWIRE_ROLE", roleAll), "all, api (the REST API only) or worker (deliveries and timed work) (env FEEDWIRE_ROLE)")
 	database := databaseFlag(fs, e)
 	var err error
 	settings := []struct {
@@ -112,6 +117,11 @@ func parseServeConfig(e env, args []string) (serveConfig, error) {
 		return c, err
 	}
 	c.Database = *database
+	switch c.Role {
+	case roleAll, roleAPI, roleWorker:
+	default:
+		return c, usageError("serve: --role must be all, api or worker")
+	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
 	}
@@ -169,7 +179,67 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer st.store.Close()
-	return serve(ctx, c, logger, st.handler, st.metrics, st.dispatcher.Run, st.jobs.Run, st.sweeper.Run, st.unsnoozer.Run)
+	handler, work := st.handler, []func(context.Context) error{}
+	if c.Role != roleAPI {
+		watch := func(ctx context.Context) error { return st.store.WatchDeliveries(ctx, st.dispatcher.Wake, logger) }
+		work = append(work, st.dispatcher.Run, watch, asLeader(st.store, logger, st.jobs.Run, st.sweeper.Run, st.unsnoozer.Run))
+	}
+	if c.Role == roleWorker {
+		handler = healthOnly(st.store)
+	}
+	return serve(ctx, c, logger, handler, st.metrics, work...)
+}
+
+// The roles of a node.
+const (
+	roleAll    = "all"
+	roleAPI    = "api"
+	roleWorker = "worker"
+)
+
+// asLeader runs the cluster's timed work while this node leads (store.Lead), and again
+// each time it leads anew after losing the lead. On SQLite the one serve always leads.
+func asLeader(st *store.Store, logger *slog.Logger, work ...func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		for ctx.Err() == nil {
+			lead, err := st.Lead(ctx)
+			if err != nil {
+				return nil // ctx ended while waiting
+			}
+			logger.Debug("leading the timed work")
+			leadCtx, stop := context.WithCancel(ctx)
+			var wg sync.WaitGroup
+			for _, run := range work {
+				wg.Go(func() {
+					if err := run(leadCtx); err != nil {
+						logger.Error("timed work stopped", "error", err)
+					}
+				})
+			}
+			select {
+			case <-ctx.Done():
+			case <-lead.Lost():
+				logger.Warn("lost the lead of the timed work; waiting to lead again")
+			}
+			stop()
+			wg.Wait()
+			lead.Release()
+		}
+		return nil
+	}
+}
+
+// healthOnly is what a worker node serves on its address: GET /healthz, for probes.
+func healthOnly(st *store.Store) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := st.Ping(r.Context()); err != nil {
+			http.Error(w, "the database does not answer", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n"))
+	})
+	return mux
 }
 
 // stack is everything serve runs, built once here so that bench measures the same thing.
