@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -121,8 +120,9 @@ func setup(t *testing.T, opts options) *fixture {
 	ctx := context.Background()
 	c := &clock{now: time.Date(2025, 1, 15, 10, 30, 0, 0, time.UTC), real: opts.realClock}
 	var dispatcher *delivery.Dispatcher
-	s, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "test.db"), store.Options{
-		Now: c.Now,
+	dsn, key := newDatabase(t)
+	s, err := store.Open(ctx, dsn, store.Options{
+		Now: c.Now, SecretKey: key,
 		AfterCommit: func(_ []feedwire.EventType, deliveries int) {
 			if deliveries > 0 {
 				dispatcher.Wake()

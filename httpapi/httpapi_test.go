@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -30,7 +29,7 @@ type api struct {
 func setup(t *testing.T) *api {
 	t.Helper()
 	ctx := context.Background()
-	s, srv := newTestServer(t, filepath.Join(t.TempDir(), "api.db"))
+	s, srv := newTestServer(t, newDatabase(t))
 	_, key, err := s.CreateAPIKey(ctx, "acme")
 	if err != nil {
 		t.Fatal(err)
@@ -38,12 +37,12 @@ func setup(t *testing.T) *api {
 	return &api{t: t, url: srv.URL, key: key.Secret}
 }
 
-// newTestServer serves the API on a migrated SQLite database at path, with every
-// service real; only private networks are allowed, for the test receivers.
-func newTestServer(t *testing.T, path string) (*store.Store, *httptest.Server) {
+// newTestServer serves the API on the database dsn names, migrated, with every service
+// real; only private networks are allowed, for the test receivers.
+func newTestServer(t *testing.T, dsn string) (*store.Store, *httptest.Server) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := store.Open(ctx, "sqlite:"+path, store.Options{})
+	s, err := store.Open(ctx, dsn, store.Options{SecretKey: secretKeyFor(dsn)})
 	if err != nil {
 		t.Fatal(err)
 	}

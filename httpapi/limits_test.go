@@ -69,3 +69,25 @@ func TestEventTooLarge(t *testing.T) {
 		t.Errorf("got %d events, want only post.created", len(events["data"].([]any)))
 	}
 }
+
+// TestURLsHoldOnlyStorableText: a path or query value with a NUL or bytes that are not
+// UTF-8 names nothing (404) or is refused on its parameter (422), on either engine;
+// Postgres would otherwise fail on the text and answer 500.
+func TestURLsHoldOnlyStorableText(t *testing.T) {
+	a := setup(t)
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"/v1/users/%00", 404},
+		{"/v1/users/%FF%FE", 404},
+		{"/v1/events?type=%00", 422},
+		{"/v1/deliveries?webhookId=%C3%28", 422},
+		{"/v1/events?cursor=a%00b", 422},
+		{"/v1/users/%E2%80%AE", 404}, // valid UTF-8 that names nothing: the store says so
+	} {
+		if status, body := a.do("GET", tc.path, ""); status != tc.status {
+			t.Errorf("GET %s: got %d %v, want %d", tc.path, status, body, tc.status)
+		}
+	}
+}

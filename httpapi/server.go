@@ -62,7 +62,7 @@ func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (htt
 	if err := addWebhooks(api.OpenAPI(), catalog); err != nil {
 		return nil, err
 	}
-	return s.withRequestID(s.logRequests(s.recoverPanics(s.requireKey(checkBodies(mux))))), nil
+	return s.withRequestID(s.logRequests(s.recoverPanics(s.requireKey(checkURLs(checkBodies(mux)))))), nil
 }
 
 // apiConfig is huma's default configuration without what feedwire does not want: no

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -79,9 +78,9 @@ func (s *schema) types() []string {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "api.db")
-	s, srv := newTestServer(t, path)
-	pool, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	dsn := newDatabase(t)
+	s, srv := newTestServer(t, dsn)
+	pool, err := openReader(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,8 +275,14 @@ func (w *world) first(tn *tenant, path string) string {
 // a dump under the race detector is slow.
 func (w *world) state() map[string]string {
 	w.t.Helper()
+	// SQLite's data_version changes when another connection commits; Postgres's next
+	// transaction id when any transaction writes.
+	query := `PRAGMA data_version`
+	if testEngine == "postgres" {
+		query = `SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint`
+	}
 	var version int64
-	if err := w.db.QueryRowContext(context.Background(), `PRAGMA data_version`).Scan(&version); err != nil {
+	if err := w.db.QueryRowContext(context.Background(), query).Scan(&version); err != nil {
 		w.t.Fatal(err)
 	}
 	if w.snap == nil || version != w.snapAt {
@@ -290,7 +295,11 @@ func (w *world) state() map[string]string {
 // counted only, since authenticating a request may note when its key was last used.
 func (w *world) dump() map[string]string {
 	w.t.Helper()
-	tables, err := w.db.QueryContext(context.Background(), `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	query := `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`
+	if testEngine == "postgres" {
+		query = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`
+	}
+	tables, err := w.db.QueryContext(context.Background(), query)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -305,7 +314,7 @@ func (w *world) dump() map[string]string {
 	tables.Close()
 	out := make(map[string]string, len(names))
 	for _, name := range names {
-		query := `SELECT * FROM "` + name + `" ORDER BY rowid`
+		query := `SELECT * FROM "` + name + `"` // digest sorts the rows
 		if name == "api_keys" {
 			query = `SELECT count(*) FROM api_keys`
 		}
@@ -324,24 +333,27 @@ func (w *world) digest(query string) string {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	h := sha256.New()
-	n := 0
 	values := make([]any, len(columns))
 	pointers := make([]any, len(columns))
 	for i := range values {
 		pointers[i] = &values[i]
 	}
+	var lines []string
 	for rows.Next() {
 		if err := rows.Scan(pointers...); err != nil {
 			w.t.Fatal(err)
 		}
-		fmt.Fprintf(h, "%q\n", values)
-		n++
+		lines = append(lines, fmt.Sprintf("%q", values))
 	}
 	if err := rows.Err(); err != nil {
 		w.t.Fatal(err)
 	}
-	return fmt.Sprintf("%d rows %s", n, hex.EncodeToString(h.Sum(nil))[:16])
+	slices.Sort(lines) // rows come in no set order, on Postgres least of all
+	h := sha256.New()
+	for _, line := range lines {
+		fmt.Fprintln(h, line)
+	}
+	return fmt.Sprintf("%d rows %s", len(lines), hex.EncodeToString(h.Sum(nil))[:16])
 }
 
 // changed returns the tables whose rows differ between two dumps.

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,26 +15,14 @@ var testEngine = "sqlite"
 // Postgres server (./scripts/test starts one), once more on Postgres: one suite, both
 // engines. Each test on Postgres gets a database of its own.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if code != 0 {
-		os.Exit(code)
-	}
-	if !testpg.Available() {
-		fmt.Println("store: the Postgres run is skipped: set FEEDWIRE_TEST_POSTGRES=postgres://user@host:port/db to run the suite on Postgres too (./scripts/test starts a server and sets it)")
-		os.Exit(0)
-	}
-	testEngine = "postgres"
-	fmt.Println("store: the same tests on Postgres")
-	os.Exit(m.Run())
-}
-
-// sqliteOnly skips, in the Postgres run, a test of what only SQLite has (files, modes,
-// the key file, one process owning the database); why says what.
-func sqliteOnly(t *testing.T, why string) {
-	t.Helper()
-	if testEngine != "sqlite" {
-		t.Skip("SQLite only: " + why)
-	}
+	os.Exit(testpg.RunOnEngines(m, "store", func(engine string) { testEngine = engine },
+		"TestReleaseLeases",            // at start every lease is a dead process's
+		"TestOneOwner",                 // one serve process owns a SQLite file
+		"TestSecretsSealedAtRest",      // reads the database files
+		"TestSecretKey",                // the key file beside the database
+		"TestFileModes",                // the database files' modes
+		"TestPlainSecretsSealedOnOpen", // reads the database files
+	))
 }
 
 // newDatabase returns the DSN of an empty database for this test on the engine under

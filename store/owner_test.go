@@ -12,7 +12,6 @@ import (
 // TestOneOwner: a database opened as its owner cannot be opened so again until it is
 // closed, while opening it without claiming it (keys create, migrate) still works.
 func TestOneOwner(t *testing.T) {
-	sqliteOnly(t, "one serve process owns a SQLite file")
 	ctx := context.Background()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "owned.db")
 	first, err := store.Open(ctx, dsn, store.Options{Owner: true})

@@ -101,7 +101,6 @@ func TestLeaseExpiry(t *testing.T) {
 // TestReleaseLeases is what a restart does on SQLite: every leased delivery is due now.
 // (On Postgres a starting node releases nothing: TestNodesReleaseOnlyTheirOwnLeases.)
 func TestReleaseLeases(t *testing.T) {
-	sqliteOnly(t, "at start every lease is a dead process's")
 	f := setup(t)
 	f.hook(t, feedwire.WebhookActive)
 	f.message(t)

@@ -107,7 +107,6 @@ func webhookInput(format feedwire.Format, topic feedwire.EventType, secret strin
 // its previous one are stored sealed, the store reads them back as given, and neither
 // is anywhere in the database's files, WAL included, before or after a checkpoint.
 func TestSecretsSealedAtRest(t *testing.T) {
-	sqliteOnly(t, "reads the database files")
 	path := filepath.Join(t.TempDir(), "feedwire.db")
 	s := openAt(t, path, store.Options{})
 	ctx := context.Background()
@@ -150,7 +149,6 @@ func TestSecretsSealedAtRest(t *testing.T) {
 // file made beside the database; a store opened with another key, or with none once
 // secrets are sealed, fails at once and says why.
 func TestSecretKey(t *testing.T) {
-	sqliteOnly(t, "the key file beside the database")
 	ctx := context.Background()
 	dir := t.TempDir()
 	withKey := filepath.Join(dir, "given.db")
@@ -219,7 +217,6 @@ func TestSecretKey(t *testing.T) {
 // and writable by their owner only, and a database an older feedwire made 0644 is made
 // so on open.
 func TestFileModes(t *testing.T) {
-	sqliteOnly(t, "the database files' modes")
 	dir := t.TempDir()
 	path := filepath.Join(dir, "feedwire.db")
 	older := filepath.Join(dir, "older.db")
@@ -359,7 +356,6 @@ var neighbourSecrets = []string{"the-first-neighbour's-token", "the-second-neigh
 // and gone from its files; a plain-text secret that happens to look sealed is sealed
 // like any other.
 func TestPlainSecretsSealedOnOpen(t *testing.T) {
-	sqliteOnly(t, "reads the database files")
 	tests := []struct {
 		name, secret string
 	}{

@@ -7,8 +7,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"flag"
+	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
@@ -58,4 +61,41 @@ func exec(server, statement string) error {
 	defer db.Close()
 	_, err = db.ExecContext(context.Background(), statement)
 	return err
+}
+
+// RunOnEngines runs a package's tests (m) on SQLite, then, when a server is named, once
+// more on Postgres: one suite, both engines. use sets the engine the package's tests
+// open their stores on ("sqlite" or "postgres") before each run. The tests named in
+// sqliteOnly, of what only SQLite has (its files, one process owning them), are left
+// out of the Postgres run. It returns the exit code for os.Exit.
+func RunOnEngines(m *testing.M, pkg string, use func(engine string), sqliteOnly ...string) int {
+	use("sqlite")
+	if code := m.Run(); code != 0 || listing() {
+		return code // go test -list names each test once
+	}
+	if !Available() {
+		fmt.Printf("%s: the Postgres run is skipped: set %s=postgres://user@host:port/db to run the tests on Postgres too (./scripts/test starts a server and sets it)\n", pkg, Variable)
+		return 0
+	}
+	use("postgres")
+	fmt.Printf("%s: the same tests on Postgres\n", pkg)
+	if len(sqliteOnly) > 0 {
+		fmt.Printf("%s: left out on Postgres, being about SQLite alone: %s\n", pkg, strings.Join(sqliteOnly, ", "))
+		leaveOut(sqliteOnly)
+	}
+	return m.Run()
+}
+
+func listing() bool {
+	f := flag.Lookup("test.list")
+	return f != nil && f.Value.String() != ""
+}
+
+// leaveOut adds tests to go test's -skip pattern.
+func leaveOut(tests []string) {
+	pattern := "^(" + strings.Join(tests, "|") + ")$"
+	if skip := flag.Lookup("test.skip").Value.String(); skip != "" {
+		pattern = skip + "|" + pattern
+	}
+	flag.Set("test.skip", pattern)
 }
