@@ -37,6 +37,9 @@ func (s *Store) CreateComment(ctx context.Context, workspaceID string, in feedwi
 		if err != nil {
 			return err
 		}
+		if err := lockParent(ctx, tx, "posts", c.PostID); err != nil {
+			return err
+		}
 		if c.ParentCommentID != nil {
 			parent, err := comments.get(ctx, tx, workspaceID, *c.ParentCommentID)
 			if err != nil {
@@ -133,6 +136,9 @@ func (s *Store) DeleteComment(ctx context.Context, workspaceID, id string) error
 	return s.inTx(ctx, func(tx *txn) error {
 		c, err := getComment(ctx, tx, workspaceID, id)
 		if err != nil {
+			return err
+		}
+		if err := lockParent(ctx, tx, "posts", c.PostID); err != nil {
 			return err
 		}
 		replies, err := queryComments(ctx, tx, workspaceID, "parent_comment_id = ? ORDER BY created_at, id", c.ID)

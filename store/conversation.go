@@ -209,6 +209,9 @@ func (s *Store) AddPart(ctx context.Context, workspaceID, conversationID string,
 		if err != nil {
 			return err
 		}
+		if err := lockParent(ctx, tx, "conversations", c.ID); err != nil {
+			return err
+		}
 		author, err := getUser(ctx, tx, workspaceID, "authorId", in.AuthorID)
 		if err != nil {
 			return err

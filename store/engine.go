@@ -29,17 +29,27 @@ func (e engine) String() string {
 type conn struct {
 	*sql.DB
 	engine engine
+	stmts  *statements // SQLite's prepared statements; nil on Postgres
 }
 
 func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if stmt := c.stmts.get(ctx, query); stmt != nil {
+		return stmt.ExecContext(ctx, args...)
+	}
 	return c.DB.ExecContext(ctx, c.engine.bind(query), args...)
 }
 
 func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if stmt := c.stmts.get(ctx, query); stmt != nil {
+		return stmt.QueryContext(ctx, args...)
+	}
 	return c.DB.QueryContext(ctx, c.engine.bind(query), args...)
 }
 
 func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if stmt := c.stmts.get(ctx, query); stmt != nil {
+		return stmt.QueryRowContext(ctx, args...)
+	}
 	return c.DB.QueryRowContext(ctx, c.engine.bind(query), args...)
 }
 

@@ -378,6 +378,9 @@ func (s *Store) Vote(ctx context.Context, workspaceID, postID, voterID string, a
 		if err != nil {
 			return err
 		}
+		if err := lockParent(ctx, tx, "posts", p.ID); err != nil {
+			return err
+		}
 		// A vote to remove is named by its voter: one who does not exist has none, and
 		// that is not found. A voter to add is a reference to check, and invalid.
 		voter, err := users.get(ctx, tx, workspaceID, voterID)

@@ -37,6 +37,25 @@ func retryable(err error) bool {
 	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
 }
 
+// lockParent locks, on Postgres, the row of a parent (a post, a conversation) that a
+// write is about to add children to and then update (a vote and the post's upvotes, a
+// comment and its count, a part and the conversation's activity). Taking the row's
+// update lock first, before the child's foreign key takes its share lock, makes
+// concurrent writers of one parent wait for each other, and the loser retry, instead
+// of both holding a share lock and then both updating, which Postgres 15 can answer
+// with an internal error ("new multixact has more than one updating member"). SQLite
+// runs one write at a time and needs nothing.
+func lockParent(ctx context.Context, tx *txn, table, id string) error {
+	if tx.engine != postgresEngine {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT 1 FROM "+table+" WHERE id = ? FOR NO KEY UPDATE", id)
+	if err != nil {
+		return fmt.Errorf("lock %s %s: %w", table, id, err)
+	}
+	return nil
+}
+
 // deliveriesChannel is the Postgres channel a commit that made deliveries due notifies,
 // so that every node's dispatcher wakes within milliseconds instead of polling.
 const deliveriesChannel = "feedwire_deliveries"

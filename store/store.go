@@ -28,6 +28,7 @@ type Store struct {
 	box         *secretBox // seals webhook secrets; see secrets.go
 	maxWebhooks int
 	owner       *ownerLock // when opened with Options.Owner
+	commits     *committer // SQLite's group commit of write transactions
 	// node names this store's process in the leases it takes ("node.claim"), so that it
 	// can give back its own and never another's.
 	node string
@@ -86,7 +87,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.engine, s.write, s.read, s.dsn = postgresEngine, conn{db, postgresEngine}, conn{db, postgresEngine}, dsn
+		s.engine, s.write, s.read, s.dsn = postgresEngine, conn{db, postgresEngine, nil}, conn{db, postgresEngine, nil}, dsn
 	case isSQLite && path != "":
 		if opts.Owner {
 			var err error
@@ -99,7 +100,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			s.owner.release()
 			return nil, err
 		}
-		s.write, s.read, keyPath = conn{write, sqliteEngine}, conn{read, sqliteEngine}, path
+		s.write = conn{write, sqliteEngine, newStatements(write)}
+		s.read = conn{read, sqliteEngine, newStatements(read)}
+		keyPath = path
+		s.commits = newCommitter(s)
 	default:
 		return nil, fmt.Errorf("open %q: want a database like sqlite:feedwire.db or postgres://user@host/db", redact(dsn))
 	}
@@ -148,6 +152,7 @@ func (s *Store) Close() error {
 	if s.engine == postgresEngine {
 		return s.write.Close() // read is the same pool
 	}
+	s.commits.close()
 	return errors.Join(s.read.Close(), s.write.Close(), s.owner.release())
 }
 
@@ -160,19 +165,44 @@ func (s *Store) Ping(ctx context.Context) error {
 type txn struct {
 	*sql.Tx
 	engine     engine
+	stmts      *statements // the write pool's prepared statements, on SQLite
 	events     []feedwire.EventType
 	deliveries int // deliveries made due
+	// shared is set when the transaction holds other callers' writes too (group
+	// commit): a caller's cancelled context must then not interrupt a statement, since
+	// SQLite rolls back the whole transaction of an interrupted write.
+	shared bool
+}
+
+// context returns the context a statement of the transaction runs under.
+func (tx *txn) context(ctx context.Context) context.Context {
+	if tx.shared {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 func (tx *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = tx.context(ctx)
+	if stmt := tx.stmts.lookup(query); stmt != nil {
+		return tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	}
 	return tx.Tx.ExecContext(ctx, tx.engine.bind(query), args...)
 }
 
 func (tx *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = tx.context(ctx)
+	if stmt := tx.stmts.lookup(query); stmt != nil {
+		return tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	}
 	return tx.Tx.QueryContext(ctx, tx.engine.bind(query), args...)
 }
 
 func (tx *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = tx.context(ctx)
+	if stmt := tx.stmts.lookup(query); stmt != nil {
+		return tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	}
 	return tx.Tx.QueryRowContext(ctx, tx.engine.bind(query), args...)
 }
 
@@ -223,7 +253,8 @@ func retryDelay(attempt int) time.Duration {
 
 // inTx runs fn in a write transaction and commits it if fn returns nil.
 //
-// On SQLite the one write connection runs transactions one at a time. On Postgres they
+// On SQLite the one write connection runs transactions one at a time, committing those
+// that queue up together (see committer). On Postgres they
 // run side by side at the serializable level, so each behaves as if it ran alone, as
 // on SQLite: the checks a write makes (a reference exists, a limit is not reached, a
 // slug is free) still hold when it commits. A transaction that loses to another is run
@@ -231,11 +262,13 @@ func retryDelay(attempt int) time.Duration {
 // anew.
 func (s *Store) inTx(ctx context.Context, fn func(tx *txn) error) error {
 	for attempt := 1; ; attempt++ {
-		var opts *sql.TxOptions
-		if s.engine == postgresEngine {
-			opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
+		var tx *txn
+		var err error
+		if s.commits != nil {
+			tx, err = s.commits.do(ctx, fn)
+		} else {
+			tx, err = s.tryTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable}, fn)
 		}
-		tx, err := s.tryTx(ctx, opts, fn)
 		if err == nil {
 			if s.afterCommit != nil && (len(tx.events) > 0 || tx.deliveries > 0) {
 				s.afterCommit(tx.events, tx.deliveries)
@@ -260,7 +293,7 @@ func (s *Store) tryTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *txn)
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	tx := &txn{Tx: sqlTx, engine: s.engine}
+	tx := &txn{Tx: sqlTx, engine: s.engine, stmts: s.write.stmts}
 	if err := fn(tx); err != nil {
 		return nil, err
 	}

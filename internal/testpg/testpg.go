@@ -26,6 +26,16 @@ const SecretKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1
 // Available reports whether a server is named.
 func Available() bool { return os.Getenv(Variable) != "" }
 
+// Server returns the URL of the server the tests may create databases on, for code
+// under test that makes its own (feedwire bench); it skips t when none is named.
+func Server(t testing.TB) string {
+	t.Helper()
+	if !Available() {
+		t.Skipf("set %s=postgres://user@host:port/db to run this test (./scripts/test starts a server and sets it)", Variable)
+	}
+	return os.Getenv(Variable)
+}
+
 // Database creates an empty database for t, dropped when t ends, and returns its DSN.
 // Without a server it skips t, saying how to run it.
 func Database(t testing.TB) string {
