@@ -22,6 +22,8 @@ func TestMain(m *testing.M) {
 		"TestSecretKey",                // the key file beside the database
 		"TestFileModes",                // the database files' modes
 		"TestPlainSecretsSealedOnOpen", // reads the database files
+		"TestGroupCommit",              // SQLite's committer
+		"TestGroupCommitCallerGone",    // SQLite's committer
 	))
 }
 

@@ -37,6 +37,10 @@ func openSQLite(ctx context.Context, path string) (write, read *sql.DB, err erro
 	// free space, at no extra I/O; so the plain-text secrets of a database from before
 	// sealing leave no copy in the file once sealed.
 	pragmas.Add("_pragma", "secure_delete(FAST)")
+	// MEMORY: temporary tables and journals, the sub-journal of each savepoint among
+	// them (group commit runs every write in one, see committer), stay in memory rather
+	// than in temporary files written page by page.
+	pragmas.Add("_pragma", "temp_store(MEMORY)")
 	// IMMEDIATE: a write transaction takes the write lock when it begins, so it cannot
 	// fail half-way when it upgrades from reading to writing.
 	pragmas.Set("_txlock", "immediate")

@@ -212,7 +212,10 @@ func (tx *txn) QueryRowContext(ctx context.Context, query string, args ...any) *
 // it gets moves it out of their reach once committed.
 func (s *Store) claimTx(ctx context.Context, fn func(tx *txn) error) error {
 	if s.engine != postgresEngine {
-		return s.inTx(ctx, fn)
+		// A lease outlives no crash on SQLite: a starting serve releases every one.
+		// So a claim need not wait for the disk; see committer.
+		_, err := s.commits.do(ctx, fn, volatile)
+		return err
 	}
 	tx, err := s.readCommittedTx(ctx, fn)
 	if err != nil {
@@ -265,7 +268,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *txn) error) error {
 		var tx *txn
 		var err error
 		if s.commits != nil {
-			tx, err = s.commits.do(ctx, fn)
+			tx, err = s.commits.do(ctx, fn, durable)
 		} else {
 			tx, err = s.tryTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable}, fn)
 		}
