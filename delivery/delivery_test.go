@@ -15,6 +15,7 @@ import (
 
 	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/delivery"
+	"github.com/feedwire/feedwire/internal/testpg"
 	"github.com/feedwire/feedwire/store"
 )
 
@@ -120,7 +121,7 @@ func setup(t *testing.T, opts options) *fixture {
 	ctx := context.Background()
 	c := &clock{now: time.Date(2025, 1, 15, 10, 30, 0, 0, time.UTC), real: opts.realClock}
 	var dispatcher *delivery.Dispatcher
-	dsn, key := newDatabase(t)
+	dsn, key := testpg.NewDatabase(t)
 	s, err := store.Open(ctx, dsn, store.Options{
 		Now: c.Now, SecretKey: key,
 		AfterCommit: func(_ []feedwire.EventType, deliveries int) {

@@ -2,27 +2,13 @@ package delivery_test
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/feedwire/feedwire/internal/testpg"
 )
 
-// testEngine is the engine the tests run on now; TestMain runs them once per engine.
-var testEngine = "sqlite"
-
 // TestMain runs the delivery tests on SQLite and then, when FEEDWIRE_TEST_POSTGRES names
 // a Postgres server (./scripts/test starts one), once more on Postgres.
 func TestMain(m *testing.M) {
-	os.Exit(testpg.RunOnEngines(m, "delivery", func(engine string) { testEngine = engine }))
-}
-
-// newDatabase returns the DSN of an empty database for this test on the engine under
-// test, and the secret key to open it with (Postgres always needs one).
-func newDatabase(t *testing.T) (dsn, secretKey string) {
-	t.Helper()
-	if testEngine == "sqlite" {
-		return "sqlite:" + filepath.Join(t.TempDir(), "test.db"), ""
-	}
-	return testpg.Database(t), testpg.SecretKey
+	os.Exit(testpg.Suite{Package: "delivery"}.Run(m))
 }

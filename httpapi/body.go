@@ -103,9 +103,7 @@ func writeBodyProblem(w http.ResponseWriter, p *bodyProblem) {
 	if p.location != "" {
 		model.Errors = []*huma.ErrorDetail{{Location: p.location, Message: p.message}}
 	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(p.status)
-	json.NewEncoder(w).Encode(model)
+	writeProblem(w, model)
 }
 
 // checkJSON returns the first problem of a body, or nil. encoding/json judges the

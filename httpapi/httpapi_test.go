@@ -15,6 +15,7 @@ import (
 	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/delivery"
 	"github.com/feedwire/feedwire/httpapi"
+	"github.com/feedwire/feedwire/internal/testpg"
 	"github.com/feedwire/feedwire/store"
 	"github.com/feedwire/feedwire/wire"
 )
@@ -29,7 +30,8 @@ type api struct {
 func setup(t *testing.T) *api {
 	t.Helper()
 	ctx := context.Background()
-	s, srv := newTestServer(t, newDatabase(t))
+	dsn, secretKey := testpg.NewDatabase(t)
+	s, srv := newTestServer(t, dsn, secretKey)
 	_, key, err := s.CreateAPIKey(ctx, "acme")
 	if err != nil {
 		t.Fatal(err)
@@ -37,12 +39,12 @@ func setup(t *testing.T) *api {
 	return &api{t: t, url: srv.URL, key: key.Secret}
 }
 
-// newTestServer serves the API on the database dsn names, migrated, with every service
+// newTestServer serves the API on the database dsn names, opened with secretKey, migrated, with every service
 // real; only private networks are allowed, for the test receivers.
-func newTestServer(t *testing.T, dsn string) (*store.Store, *httptest.Server) {
+func newTestServer(t *testing.T, dsn, secretKey string) (*store.Store, *httptest.Server) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := store.Open(ctx, dsn, store.Options{SecretKey: secretKeyFor(dsn)})
+	s, err := store.Open(ctx, dsn, store.Options{SecretKey: secretKey})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -39,9 +38,6 @@ func storable(text string) bool {
 }
 
 func writeURLProblem(w http.ResponseWriter, status int, location, message string) {
-	model := &huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: message,
-		Errors: []*huma.ErrorDetail{{Location: location, Message: message}}}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(model)
+	writeProblem(w, &huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: message,
+		Errors: []*huma.ErrorDetail{{Location: location, Message: message}}})
 }

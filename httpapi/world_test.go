@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/feedwire/feedwire/internal/testpg"
 )
 
 // world is the real server on a real store, with two workspaces, A and B, that hold one
@@ -78,8 +80,8 @@ func (s *schema) types() []string {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	dsn := newDatabase(t)
-	s, srv := newTestServer(t, dsn)
+	dsn, secretKey := testpg.NewDatabase(t)
+	s, srv := newTestServer(t, dsn, secretKey)
 	pool, err := openReader(dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +280,7 @@ func (w *world) state() map[string]string {
 	// SQLite's data_version changes when another connection commits; Postgres's next
 	// transaction id when any transaction writes.
 	query := `PRAGMA data_version`
-	if testEngine == "postgres" {
+	if testpg.Engine() == "postgres" {
 		query = `SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint`
 	}
 	var version int64
@@ -296,7 +298,7 @@ func (w *world) state() map[string]string {
 func (w *world) dump() map[string]string {
 	w.t.Helper()
 	query := `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`
-	if testEngine == "postgres" {
+	if testpg.Engine() == "postgres" {
 		query = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`
 	}
 	tables, err := w.db.QueryContext(context.Background(), query)

@@ -121,12 +121,7 @@ func (c *committer) commitBatch(first *groupWrite) {
 	// up) must not interrupt it, since SQLite rolls back the whole transaction of an
 	// interrupted write, the other callers' work with it.
 	ctx := context.Background()
-	if err := c.syncFor(ctx, first.durability); err != nil {
-		first.err = fmt.Errorf("begin: %w", err)
-		close(first.result)
-		return
-	}
-	sqlTx, err := c.s.write.BeginTx(ctx, nil)
+	sqlTx, err := c.begin(ctx, first.durability)
 	if err != nil {
 		first.err = fmt.Errorf("begin: %w", err)
 		close(first.result)
@@ -167,23 +162,22 @@ func (c *committer) commitBatch(first *groupWrite) {
 	c.s.write.stmts.prepareNoted(ctx)
 }
 
-// syncFor sets how the next commit syncs: FULL, waiting for the disk, for a durable
-// batch, OFF for a volatile one. SQLite takes the setting only between transactions.
-// The connection opens with FULL; if setting it back fails, the durable batch fails
-// rather than commit unsynced.
-func (c *committer) syncFor(ctx context.Context, d durability) error {
-	if c.syncs == d {
-		return nil
+// begin begins a batch's transaction, its commit set to sync as d asks: FULL, waiting
+// for the disk, for a durable batch, OFF for a volatile one. SQLite takes the setting
+// only between transactions. The connection opens with FULL; if setting it back fails,
+// the durable batch fails rather than commit unsynced.
+func (c *committer) begin(ctx context.Context, d durability) (*sql.Tx, error) {
+	if c.syncs != d {
+		mode := "FULL"
+		if d == volatile {
+			mode = "OFF"
+		}
+		if _, err := c.s.write.ExecContext(ctx, "PRAGMA synchronous = "+mode); err != nil {
+			return nil, err
+		}
+		c.syncs = d
 	}
-	mode := "FULL"
-	if d == volatile {
-		mode = "OFF"
-	}
-	if _, err := c.s.write.ExecContext(ctx, "PRAGMA synchronous = "+mode); err != nil {
-		return err
-	}
-	c.syncs = d
-	return nil
+	return c.s.write.BeginTx(ctx, nil)
 }
 
 // queued returns a write that is waiting and may join a batch of this durability, or

@@ -11,14 +11,6 @@ import (
 	"github.com/feedwire/feedwire/store"
 )
 
-// postgresOnly skips a test of what only several nodes on Postgres do, in the SQLite run.
-func postgresOnly(t *testing.T) {
-	t.Helper()
-	if testEngine != "postgres" {
-		t.Skip("tests nodes sharing a Postgres database; SQLite has one serve (TestOneOwner)")
-	}
-}
-
 // node opens another store on the fixture's database, as another feedwire node would.
 func (f *fixture) node(t *testing.T) *store.Store {
 	t.Helper()
@@ -33,7 +25,6 @@ func (f *fixture) node(t *testing.T) *store.Store {
 // TestNodesClaimApart: two nodes claiming the same backlog at the same time never take
 // the same delivery, and between them take all of it.
 func TestNodesClaimApart(t *testing.T) {
-	postgresOnly(t)
 	f := setup(t)
 	f.hook(t, feedwire.WebhookActive)
 	const backlog = 300
@@ -81,7 +72,6 @@ func TestNodesClaimApart(t *testing.T) {
 // none of another's; a starting node on Postgres releases nothing, since the others may
 // be at work.
 func TestNodesReleaseOnlyTheirOwnLeases(t *testing.T) {
-	postgresOnly(t)
 	f := setup(t)
 	f.hook(t, feedwire.WebhookActive)
 	for range 4 {
@@ -115,7 +105,6 @@ func TestNodesReleaseOnlyTheirOwnLeases(t *testing.T) {
 // end, as when its process dies, it learns that it lost the lead and another node takes
 // it within seconds.
 func TestLeadMovesWhenTheLeaderGoes(t *testing.T) {
-	postgresOnly(t)
 	f := setup(t)
 	ctx := context.Background()
 	first := f.node(t)
@@ -160,7 +149,6 @@ func TestLeadMovesWhenTheLeaderGoes(t *testing.T) {
 // keeps: 40 posts with one title get 40 slugs, 40 votes on one post count 40, and no
 // write fails (a serializable transaction that loses to another runs again).
 func TestNodesWriteSideBySide(t *testing.T) {
-	postgresOnly(t)
 	f := setupPost(t)
 	ctx := context.Background()
 	nodes := []*store.Store{f.store, f.node(t)}

@@ -33,9 +33,6 @@ func (s *statements) get(ctx context.Context, query string) *sql.Stmt {
 	if s == nil || !cacheable(query) {
 		return nil
 	}
-	if stmt := s.lookup(query); stmt != nil {
-		return stmt
-	}
 	return s.prepare(ctx, query)
 }
 

@@ -214,17 +214,20 @@ func (s *Store) claimTx(ctx context.Context, fn func(tx *txn) error) error {
 	if s.engine != postgresEngine {
 		// A lease outlives no crash on SQLite: a starting serve releases every one.
 		// So a claim need not wait for the disk; see committer.
-		_, err := s.commits.do(ctx, fn, volatile)
+		tx, err := s.commits.do(ctx, fn, volatile)
+		s.committed(tx, err)
 		return err
 	}
 	tx, err := s.readCommittedTx(ctx, fn)
-	if err != nil {
-		return err
+	s.committed(tx, err)
+	return err
+}
+
+// committed tells AfterCommit what a transaction that committed (err == nil) stored.
+func (s *Store) committed(tx *txn, err error) {
+	if err == nil && s.afterCommit != nil && (len(tx.events) > 0 || tx.deliveries > 0) {
+		s.afterCommit(tx.events, tx.deliveries)
 	}
-	if s.afterCommit != nil && tx.deliveries > 0 {
-		s.afterCommit(nil, tx.deliveries)
-	}
-	return nil
 }
 
 // readCommittedTx runs fn in a Postgres transaction at read committed and commits it.
@@ -273,9 +276,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *txn) error) error {
 			tx, err = s.tryTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable}, fn)
 		}
 		if err == nil {
-			if s.afterCommit != nil && (len(tx.events) > 0 || tx.deliveries > 0) {
-				s.afterCommit(tx.events, tx.deliveries)
-			}
+			s.committed(tx, nil)
 			return nil
 		}
 		if !retryable(err) || attempt == maxTxAttempts {
@@ -296,7 +297,7 @@ func (s *Store) tryTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *txn)
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	tx := &txn{Tx: sqlTx, engine: s.engine, stmts: s.write.stmts}
+	tx := &txn{Tx: sqlTx, engine: s.engine}
 	if err := fn(tx); err != nil {
 		return nil, err
 	}

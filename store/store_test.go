@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/internal/testpg"
 	"github.com/feedwire/feedwire/store"
 )
 
@@ -44,7 +45,7 @@ func setup(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	c := &clock{now: time.Date(2025, 1, 15, 10, 30, 0, 0, time.UTC)}
-	dsn, key := newDatabase(t)
+	dsn, key := testpg.NewDatabase(t)
 	s, err := store.Open(ctx, dsn, store.Options{Now: c.Now, SecretKey: key})
 	if err != nil {
 		t.Fatal(err)

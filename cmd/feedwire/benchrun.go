@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -16,6 +17,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,16 +37,15 @@ type benchRun struct {
 	report   *benchReport
 	content  string
 
-	workCtx    context.Context
 	stopWork   context.CancelFunc // stops delivery
 	dispatched chan error         // what the dispatcher's Run returned
 }
 
 // startDelivery runs the dispatcher until stopDelivery.
 func (b *benchRun) startDelivery(ctx context.Context) {
-	b.workCtx, b.stopWork = context.WithCancel(ctx)
-	b.dispatched = make(chan error, 1)
-	go func() { b.dispatched <- b.st.dispatcher.Run(b.workCtx) }()
+	workCtx, stop := context.WithCancel(ctx)
+	b.stopWork, b.dispatched = stop, make(chan error, 1)
+	go func() { b.dispatched <- b.st.dispatcher.Run(workCtx) }()
 }
 
 // stopDelivery stops the dispatcher once its attempts under way are recorded.
@@ -212,16 +213,9 @@ func (b *benchRun) createWebhooks(ctx context.Context, w *benchWorkspace, n int)
 			return nil, "", fmt.Errorf("create a webhook: %w", err)
 		}
 		ids = append(ids, wh.ID)
-		secret = cmpOr(secret, wh.Secret)
+		secret = cmp.Or(secret, wh.Secret)
 	}
 	return ids, secret, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // ingest writes the events with delivery stopped, for ingest_rps, and leaves their
@@ -435,10 +429,9 @@ func residentBytes() int64 {
 		return 0
 	}
 	for line := range strings.SplitSeq(string(status), "\n") {
-		if kb, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			var n int64
-			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(kb), "kB")), &n)
-			return n * 1024
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok { // "VmRSS:   93012 kB"
+			kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
+			return kb * 1024
 		}
 	}
 	return 0

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,12 +27,12 @@ const SecretKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1
 // Available reports whether a server is named.
 func Available() bool { return os.Getenv(Variable) != "" }
 
-// Server returns the URL of the server the tests may create databases on, for code
-// under test that makes its own (feedwire bench); it skips t when none is named.
+// Server returns the URL of the server the tests may create databases on; without one
+// it skips t, saying how to run it.
 func Server(t testing.TB) string {
 	t.Helper()
 	if !Available() {
-		t.Skipf("set %s=postgres://user@host:port/db to run this test (./scripts/test starts a server and sets it)", Variable)
+		t.Skipf("needs Postgres: set %s=postgres://user@host:port/db, or run ./scripts/test, which starts one", Variable)
 	}
 	return os.Getenv(Variable)
 }
@@ -40,10 +41,7 @@ func Server(t testing.TB) string {
 // Without a server it skips t, saying how to run it.
 func Database(t testing.TB) string {
 	t.Helper()
-	server := os.Getenv(Variable)
-	if server == "" {
-		t.Skip("needs Postgres: set " + Variable + "=postgres://user@host:port/db, or run ./scripts/test, which starts one")
-	}
+	server := Server(t)
 	u, err := url.Parse(server)
 	if err != nil {
 		t.Fatalf("%s: %v", Variable, err)
@@ -73,26 +71,53 @@ func exec(server, statement string) error {
 	return err
 }
 
-// RunOnEngines runs a package's tests (m) on SQLite, then, when a server is named, once
-// more on Postgres: one suite, both engines. use sets the engine the package's tests
-// open their stores on ("sqlite" or "postgres") before each run. The tests named in
-// sqliteOnly, of what only SQLite has (its files, one process owning them), are left
-// out of the Postgres run. It returns the exit code for os.Exit.
-func RunOnEngines(m *testing.M, pkg string, use func(engine string), sqliteOnly ...string) int {
-	use("sqlite")
-	if code := m.Run(); code != 0 || listing() {
-		return code // go test -list names each test once
+// engine is the engine the package's tests run on now; Suite.Run sets it.
+var engine = "sqlite"
+
+// Engine is the engine the package's tests run on now: "sqlite", then "postgres".
+func Engine() string { return engine }
+
+// NewDatabase returns the DSN of an empty database for t on the engine under test, and
+// the secret key to open it with (Postgres always needs one).
+func NewDatabase(t testing.TB) (dsn, secretKey string) {
+	t.Helper()
+	if engine == "sqlite" {
+		return "sqlite:" + filepath.Join(t.TempDir(), "test.db"), ""
+	}
+	return Database(t), SecretKey
+}
+
+// Suite is a package's tests, run on both engines: one suite, not one per engine.
+type Suite struct {
+	Package string
+	// SQLiteOnly are the tests of what only SQLite has (its files, one process owning
+	// them), left out of the Postgres run; PostgresOnly those of what only Postgres has
+	// (nodes sharing a database), left out of the SQLite run.
+	SQLiteOnly, PostgresOnly []string
+}
+
+// Run runs the tests (m) on SQLite, then, when a server is named, once more on
+// Postgres, and returns the exit code for os.Exit.
+func (s Suite) Run(m *testing.M) int {
+	// Parsed first, so that a -skip given to go test is kept beside the tests left out
+	// rather than replacing them when m.Run would parse it.
+	flag.Parse()
+	if listing() {
+		return m.Run() // go test -list names each test once, whatever its engine
+	}
+	skip := flag.Lookup("test.skip").Value.String()
+	engine = "sqlite"
+	s.leaveOut(skip, "SQLite", s.PostgresOnly)
+	if code := m.Run(); code != 0 {
+		return code
 	}
 	if !Available() {
-		fmt.Printf("%s: the Postgres run is skipped: set %s=postgres://user@host:port/db to run the tests on Postgres too (./scripts/test starts a server and sets it)\n", pkg, Variable)
+		fmt.Printf("%s: the Postgres run is skipped: set %s=postgres://user@host:port/db to run the tests on Postgres too (./scripts/test starts a server and sets it)\n", s.Package, Variable)
 		return 0
 	}
-	use("postgres")
-	fmt.Printf("%s: the same tests on Postgres\n", pkg)
-	if len(sqliteOnly) > 0 {
-		fmt.Printf("%s: left out on Postgres, being about SQLite alone: %s\n", pkg, strings.Join(sqliteOnly, ", "))
-		leaveOut(sqliteOnly)
-	}
+	engine = "postgres"
+	fmt.Printf("%s: the same tests on Postgres\n", s.Package)
+	s.leaveOut(skip, "Postgres", s.SQLiteOnly)
 	return m.Run()
 }
 
@@ -101,11 +126,15 @@ func listing() bool {
 	return f != nil && f.Value.String() != ""
 }
 
-// leaveOut adds tests to go test's -skip pattern.
-func leaveOut(tests []string) {
-	pattern := "^(" + strings.Join(tests, "|") + ")$"
-	if skip := flag.Lookup("test.skip").Value.String(); skip != "" {
-		pattern = skip + "|" + pattern
+// leaveOut sets go test's -skip pattern to skip, the one given, and tests, saying so.
+func (s Suite) leaveOut(skip, engine string, tests []string) {
+	pattern := skip
+	if len(tests) > 0 {
+		fmt.Printf("%s: left out on %s, being about the other engine alone: %s\n", s.Package, engine, strings.Join(tests, ", "))
+		if pattern != "" {
+			pattern += "|"
+		}
+		pattern += "^(" + strings.Join(tests, "|") + ")$"
 	}
 	flag.Set("test.skip", pattern)
 }
