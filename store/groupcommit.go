@@ -5,38 +5,45 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 )
 
 // committer runs SQLite's write transactions in batches: group commit.
 //
-// SQLite has one writer, and with synchronous=FULL each commit waits for the disk
-// (fsync), so one transaction per write bounds a server at the disk's syncs per
-// second. The committer takes the writes that queued while the previous commit was
-// syncing, runs each in a savepoint of one transaction, and commits them together: one
-// sync makes the whole batch durable, and only then is any of its callers answered. A
-// write that fails rolls back to its savepoint and leaves the others alone; a commit
-// that fails fails every write of its batch, none of which was acknowledged.
+// SQLite has one writer, and a durable commit waits for the disk (fsync), so one
+// transaction per write, syncing under the write lock, bounds a server at the disk's
+// syncs per second and leaves the writer idle while it waits. The committer takes the
+// writes that queued while the previous batch ran, runs each in a savepoint of one
+// transaction and commits them together. The commit itself does not wait for the disk
+// (synchronous=NORMAL); the syncer then syncs the write-ahead log, outside the write
+// lock, while the committer goes on with the next batch, and only once the log is on
+// disk is any caller of a durable write answered. One sync serves every batch committed
+// before it began. A write that fails rolls back to its savepoint and leaves the
+// others alone; a commit or sync that fails fails every write it held, none of which
+// was acknowledged.
 //
 // A lone write waits for no one: a batch is what is queued when its first write
-// begins, so at low load each write commits alone, as before.
+// begins, so at low load each write commits alone.
 //
 // A write may also be volatile: one whose loss in a crash costs nothing, a claim's
-// leases (a starting serve releases every lease). A batch of volatile writes alone
-// commits without waiting for the disk (synchronous=OFF), which takes a claim's
-// commit from about a millisecond and a half to a fraction; the next durable commit
-// syncs the write-ahead log with everything before it, so nothing durable is ever
-// written after something that is not.
+// leases (a starting serve releases every lease). Its caller is answered as soon as
+// its batch commits, without waiting for the disk. Nothing durable is ever acknowledged
+// before everything committed ahead of it is on disk, since a sync covers the whole log.
 type committer struct {
 	s      *Store
 	writes chan *groupWrite
-	next   *groupWrite // a durable write that arrived while a volatile batch formed
-	syncs  durability  // how the write connection syncs now; it opens durable
+	// toSync carries committed batches of durable writes to the syncer.
+	toSync chan []*groupWrite
+	wal    walFile
+	// syncWAL makes the log durable: wal.sync, or a test's stand-in.
+	syncWAL func() error
 	// batches counts the transactions committed, for tests to see writes grouped.
 	batches atomic.Int64
 	stop    chan struct{}
 	done    chan struct{}
+	synced  chan struct{}
 	closed  sync.Once
 }
 
@@ -65,9 +72,14 @@ type groupWrite struct {
 
 var errClosed = errors.New("the store is closed")
 
-func newCommitter(s *Store) *committer {
-	c := &committer{s: s, syncs: durable, writes: make(chan *groupWrite), stop: make(chan struct{}), done: make(chan struct{})}
+func newCommitter(s *Store, walPath string) *committer {
+	c := &committer{
+		s: s, writes: make(chan *groupWrite), toSync: make(chan []*groupWrite, 64), wal: walFile{path: walPath},
+		stop: make(chan struct{}), done: make(chan struct{}), synced: make(chan struct{}),
+	}
+	c.syncWAL = c.wal.sync
 	go c.run()
+	go c.syncLoop()
 	return c
 }
 
@@ -88,23 +100,20 @@ func (c *committer) do(ctx context.Context, fn func(tx *txn) error, d durability
 	return w.tx, w.err
 }
 
-// close stops the committer once the batch under way is answered.
+// close stops the committer once every batch committed is synced and answered.
 func (c *committer) close() {
 	if c == nil {
 		return
 	}
 	c.closed.Do(func() { close(c.stop) })
 	<-c.done
+	<-c.synced
 }
 
 func (c *committer) run() {
 	defer close(c.done)
+	defer close(c.toSync)
 	for {
-		if w := c.next; w != nil {
-			c.next = nil
-			c.commitBatch(w)
-			continue
-		}
 		select {
 		case w := <-c.writes:
 			c.commitBatch(w)
@@ -121,7 +130,7 @@ func (c *committer) commitBatch(first *groupWrite) {
 	// up) must not interrupt it, since SQLite rolls back the whole transaction of an
 	// interrupted write, the other callers' work with it.
 	ctx := context.Background()
-	sqlTx, err := c.begin(ctx, first.durability)
+	sqlTx, err := c.s.write.BeginTx(ctx, nil)
 	if err != nil {
 		first.err = fmt.Errorf("begin: %w", err)
 		close(first.result)
@@ -149,7 +158,7 @@ func (c *committer) commitBatch(first *groupWrite) {
 		if ran == maxBatch {
 			break
 		}
-		if w = c.queued(first.durability); w == nil {
+		if w = c.queued(); w == nil {
 			break
 		}
 	}
@@ -158,37 +167,47 @@ func (c *committer) commitBatch(first *groupWrite) {
 		return
 	}
 	c.batches.Add(1)
-	c.answer(batch, nil)
+	var toSync []*groupWrite
+	for _, w := range batch {
+		if w.durability == durable {
+			toSync = append(toSync, w)
+		} else {
+			close(w.result)
+		}
+	}
+	if len(toSync) > 0 {
+		c.toSync <- toSync
+	}
 	c.s.write.stmts.prepareNoted(ctx)
 }
 
-// begin begins a batch's transaction, its commit set to sync as d asks: FULL, waiting
-// for the disk, for a durable batch, OFF for a volatile one. SQLite takes the setting
-// only between transactions. The connection opens with FULL; if setting it back fails,
-// the durable batch fails rather than commit unsynced.
-func (c *committer) begin(ctx context.Context, d durability) (*sql.Tx, error) {
-	if c.syncs != d {
-		mode := "FULL"
-		if d == volatile {
-			mode = "OFF"
+// syncLoop makes committed batches durable: it takes every batch committed since the
+// last sync began, syncs the write-ahead log once for them all, and answers them.
+func (c *committer) syncLoop() {
+	defer close(c.synced)
+	defer c.wal.close()
+	for batch := range c.toSync {
+		waiting := batch
+	more:
+		for {
+			select {
+			case b, ok := <-c.toSync:
+				if !ok {
+					break more
+				}
+				waiting = append(waiting, b...)
+			default:
+				break more
+			}
 		}
-		if _, err := c.s.write.ExecContext(ctx, "PRAGMA synchronous = "+mode); err != nil {
-			return nil, err
-		}
-		c.syncs = d
+		c.answer(waiting, c.syncWAL())
 	}
-	return c.s.write.BeginTx(ctx, nil)
 }
 
-// queued returns a write that is waiting and may join a batch of this durability, or
-// nil when none is. A durable write does not join a volatile batch: it begins the next.
-func (c *committer) queued(batch durability) *groupWrite {
+// queued returns a write that is waiting, or nil when none is.
+func (c *committer) queued() *groupWrite {
 	select {
 	case w := <-c.writes:
-		if batch == volatile && w.durability == durable {
-			c.next = w
-			return nil
-		}
 		return w
 	default:
 		return nil
@@ -234,5 +253,57 @@ func (c *committer) answer(batch []*groupWrite, err error) {
 			w.tx, w.err = nil, err
 		}
 		close(w.result)
+	}
+}
+
+// walFile is SQLite's write-ahead log, which the syncer syncs. It is opened again if
+// SQLite made a new one (it deletes the log when its last connection closes, having
+// checkpointed it into the database and synced that).
+type walFile struct {
+	path string
+	file *os.File
+	// err is the first failed sync's. Once a sync has failed, what the log held may be
+	// lost even though a later sync succeeds, so every later sync fails too: the
+	// process must restart and recover from what is on disk.
+	err error
+}
+
+func (w *walFile) sync() error {
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.open(); err != nil {
+		return fmt.Errorf("sync the write-ahead log: %w", err)
+	}
+	if err := w.file.Sync(); err != nil {
+		w.err = fmt.Errorf("sync the write-ahead log (restart feedwire): %w", err)
+		return w.err
+	}
+	return nil
+}
+
+func (w *walFile) open() error {
+	info, err := os.Stat(w.path)
+	if err != nil {
+		return err
+	}
+	if w.file != nil {
+		if open, err := w.file.Stat(); err == nil && os.SameFile(open, info) {
+			return nil
+		}
+		w.file.Close()
+		w.file = nil
+	}
+	f, err := os.Open(w.path)
+	if err != nil {
+		return err
+	}
+	w.file = f
+	return nil
+}
+
+func (w *walFile) close() {
+	if w.file != nil {
+		w.file.Close()
 	}
 }

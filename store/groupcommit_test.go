@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -111,5 +113,131 @@ func TestGroupCommitCallerGone(t *testing.T) {
 	_, err = s.commits.do(ctx, func(tx *txn) error { ran = true; return nil }, durable)
 	if !errors.Is(err, context.Canceled) || ran {
 		t.Errorf("err = %v, ran = %v; want context.Canceled and not run", err, ran)
+	}
+}
+
+// TestDurableWritesWaitForTheSync: a durable write is answered only once the
+// write-ahead log is synced after its commit; meanwhile the committer commits other
+// batches, a volatile write is answered at once, and one sync answers every durable
+// batch committed before it began. A failed sync fails the writes it held, and every
+// later durable write too.
+func TestDurableWritesWaitForTheSync(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "sync.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.write.ExecContext(ctx, `CREATE TABLE t (x INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	syncing := make(chan struct{})
+	release := make(chan error)
+	s.commits.syncWAL = func() error { // set before any write: the writes' channels order it before its use
+		syncing <- struct{}{}
+		return <-release
+	}
+	write := func(x int, d durability) chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := s.commits.do(ctx, func(tx *txn) error {
+				_, err := tx.ExecContext(ctx, `INSERT INTO t (x) VALUES (?)`, x)
+				return err
+			}, d)
+			done <- err
+		}()
+		return done
+	}
+	committed := func(x int) bool {
+		var n int
+		if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM t WHERE x = ?`, x).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	notYet := func(name string, done chan error) {
+		select {
+		case err := <-done:
+			t.Fatalf("%s answered (err %v) before the sync that makes it durable", name, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+
+	first := write(1, durable)
+	<-syncing // the first write has committed; its sync is under way
+	if !committed(1) {
+		t.Fatal("the first write is not committed while its sync runs")
+	}
+	notYet("the first durable write", first)
+	if err := <-write(2, volatile); err != nil {
+		t.Fatalf("a volatile write while a sync runs: %v", err)
+	}
+	second, third := write(3, durable), write(4, durable)
+	deadline := time.Now().Add(10 * time.Second)
+	for !committed(3) || !committed(4) {
+		if time.Now().After(deadline) {
+			t.Fatal("the committer did not commit other writes while a sync ran")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	notYet("a durable write committed during a sync", second)
+
+	release <- nil
+	if err := <-first; err != nil {
+		t.Fatalf("the first durable write: %v", err)
+	}
+	notYet("a durable write committed after its sync began", second)
+	<-syncing // one sync for both writes committed meanwhile
+	release <- nil
+	for _, done := range []chan error{second, third} {
+		if err := <-done; err != nil {
+			t.Fatalf("a durable write: %v", err)
+		}
+	}
+
+	failed := write(5, durable)
+	<-syncing
+	release <- errors.New("disk gone")
+	if err := <-failed; err == nil || !strings.Contains(err.Error(), "disk gone") {
+		t.Fatalf("a write whose sync failed: err = %v, want the sync's error", err)
+	}
+}
+
+// TestWALSyncFailureSticks: once the log failed to sync, what it held may be lost
+// whatever a later sync says, so every later sync fails too.
+func TestWALSyncFailureSticks(t *testing.T) {
+	w := walFile{path: filepath.Join(t.TempDir(), "missing-wal")}
+	if err := w.sync(); err == nil {
+		t.Fatal("syncing a log that does not exist succeeded")
+	}
+	path := filepath.Join(t.TempDir(), "db-wal")
+	if err := os.WriteFile(path, []byte("log"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w = walFile{path: path}
+	defer w.close()
+	if err := w.sync(); err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	// A new log in its place (SQLite made one after its last connection closed).
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("new log"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	first := w.file
+	if err := w.sync(); err != nil || w.file == first {
+		t.Fatalf("sync of a new log: err %v, reopened %v", err, w.file != first)
+	}
+	// A sync that fails (a device that cannot sync), then the log is fine again: the
+	// failure stands.
+	w.path = os.DevNull
+	if err := w.sync(); err == nil {
+		t.Fatalf("a sync of %s succeeded", os.DevNull)
+	}
+	w.path = path
+	if err := w.sync(); err == nil {
+		t.Fatal("a sync after a failed one succeeded")
 	}
 }

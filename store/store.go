@@ -103,7 +103,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.write = conn{write, sqliteEngine, newStatements(write)}
 		s.read = conn{read, sqliteEngine, newStatements(read)}
 		keyPath = path
-		s.commits = newCommitter(s)
+		s.commits = newCommitter(s, path+"-wal")
 	default:
 		return nil, fmt.Errorf("open %q: want a database like sqlite:feedwire.db or postgres://user@host/db", redact(dsn))
 	}
