@@ -11,7 +11,7 @@ import (
 const testSecret = "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"
 
 // hook stores a harvestr webhook for MESSAGE_CREATED, without a challenge.
-func (f *fixture) hook(t *testing.T, status feedwire.WebhookStatus) *feedwire.Webhook {
+func (f *fixture) hook(t testing.TB, status feedwire.WebhookStatus) *feedwire.Webhook {
 	t.Helper()
 	w := &feedwire.Webhook{
 		Name: "h", URL: "https://example.com/hook", Format: feedwire.FormatHarvestr,

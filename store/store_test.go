@@ -41,7 +41,7 @@ type fixture struct {
 	dsn, key  string // the database, and its secret key, for another node's store
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	c := &clock{now: time.Date(2025, 1, 15, 10, 30, 0, 0, time.UTC)}
@@ -61,7 +61,7 @@ func setup(t *testing.T) *fixture {
 	return &fixture{store: s, clock: c, workspace: ws.ID, dsn: dsn, key: key}
 }
 
-func (f *fixture) user(t *testing.T, name string) *feedwire.User {
+func (f *fixture) user(t testing.TB, name string) *feedwire.User {
 	t.Helper()
 	u, err := f.store.CreateUser(context.Background(), f.workspace, feedwire.UserInput{Name: name, Type: feedwire.UserCustomer})
 	if err != nil {
