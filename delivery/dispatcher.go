@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
@@ -49,7 +48,8 @@ type Config struct {
 	// Now is the clock. Defaults to time.Now.
 	Now func() time.Time
 	// Recorded, when set, is called after each batch of attempts is committed, with
-	// a copy of the batch. Metrics count attempts with it.
+	// the batch, which it may keep. Metrics count attempts with it. Calls may come
+	// from several goroutines at once.
 	Recorded func([]feedwire.AttemptResult)
 }
 
@@ -138,18 +138,42 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	return nil
 }
 
-// dispatch claims and starts attempts until ctx is done.
+// dispatch claims deliveries and hands them to the senders until ctx is done.
+//
+// It claims ahead: besides the attempts under way, up to Workers claimed deliveries
+// wait in ready for the next free sender. A claim is a write transaction, and waiting
+// for it with every sender idle, then for every attempt with the store idle, left each
+// half unused; claimed ahead, the next batch is at hand when a sender frees up, and the
+// claim runs while the attempts do. A waiting delivery counts against the concurrency
+// bounds like one under way, so a webhook never has more than PerWebhook of either.
 func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.AttemptResult, senders *sync.WaitGroup) {
-	slots := make(chan struct{}, d.config.Workers) // one token per attempt under way
+	ready := make(chan *feedwire.Claim, d.config.Workers)
+	defer close(ready)
 	freed := make(chan struct{}, 1)
 	var underWay underWay
+	for range d.config.Workers {
+		senders.Go(func() {
+			for c := range ready {
+				// After shutdown began, a delivery not yet attempted is left to
+				// ReleaseOwnLeases rather than attempted.
+				if ctx.Err() == nil {
+					results <- d.attempt(c)
+				}
+				underWay.add(c, -1)
+				select {
+				case freed <- struct{}{}:
+				default:
+				}
+			}
+		})
+	}
 	for ctx.Err() == nil {
-		free := cap(slots) - len(slots)
+		room := 2*d.config.Workers - underWay.total()
 		claimed := &feedwire.Claimed{}
-		if free > 0 {
+		if room > 0 {
 			var err error
 			claimed, err = d.queue.ClaimDeliveries(ctx, feedwire.ClaimRequest{
-				Now: d.now(), Limit: min(free, maxBatch), Lease: d.config.Lease,
+				Now: d.now(), Limit: min(room, maxBatch), Lease: d.config.Lease,
 				PerWebhook: d.config.PerWebhook, PerWorkspace: d.config.PerWorkspace,
 				InFlight: underWay.snapshot(),
 			})
@@ -158,39 +182,27 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 					d.logger.Error("claim deliveries", "error", err)
 				}
 				claimed = &feedwire.Claimed{Next: d.now().Add(time.Second)} // try again soon
-
 			}
 			for _, c := range claimed.Claims {
-				slots <- struct{}{}
 				underWay.add(c, 1)
-				senders.Add(1)
-				go func() {
-					defer senders.Done()
-					result := d.attempt(c)
-					underWay.add(c, -1)
-					results <- result
-					<-slots
-					select {
-					case freed <- struct{}{}:
-					default:
-					}
-				}()
+				ready <- c
 			}
-			if len(claimed.Claims) == min(free, maxBatch) {
+			if len(claimed.Claims) == min(room, maxBatch) {
 				continue // there may be more due right now
 			}
 		}
-		// With every worker busy, or deliveries due but held back by a concurrency
+		// With room for no more, or deliveries due but held back by a concurrency
 		// bound, an attempt finishing is what makes room.
-		d.sleep(ctx, claimed.Next, free == 0 || claimed.Held, freed)
+		d.sleep(ctx, claimed.Next, room <= 0 || claimed.Held, freed)
 	}
 }
 
-// underWay counts the attempts under way by webhook and by workspace, for the
-// concurrency bounds of the next claim.
+// underWay counts the deliveries claimed and not yet attempted or under way, by
+// webhook and by workspace, for the concurrency bounds of the next claim.
 type underWay struct {
 	mu       sync.Mutex
 	inFlight feedwire.InFlight
+	claimed  int // in all
 }
 
 func (u *underWay) add(c *feedwire.Claim, n int) {
@@ -201,6 +213,14 @@ func (u *underWay) add(c *feedwire.Claim, n int) {
 	}
 	count(u.inFlight.ByWebhook, c.Delivery.WebhookID, n)
 	count(u.inFlight.ByWorkspace, c.Delivery.WorkspaceID, n)
+	u.claimed += n
+}
+
+// total returns how many deliveries are claimed and not yet done with.
+func (u *underWay) total() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.claimed
 }
 
 // count adds n to m[key], keeping no zero counts, so the maps hold only what is under way.
@@ -251,12 +271,15 @@ func (d *Dispatcher) sleep(ctx context.Context, next time.Time, waitForFreed boo
 // enough to gather several under load, short beside any delivery's latency.
 const claimGather = 2 * time.Millisecond
 
-// record commits finished attempts in batches: it takes whatever has arrived while the
-// previous batch was being written, so that batches grow with the load.
+// record commits finished attempts in batches: it takes whatever has arrived since
+// the previous batch was taken, so that batches grow with the load. Several batches
+// may be committing at once: a commit waits for the disk, and senders with results
+// waiting for it would otherwise wait too.
 func (d *Dispatcher) record(results <-chan feedwire.AttemptResult) {
-	batch := make([]feedwire.AttemptResult, 0, maxBatch)
+	committing := make(chan struct{}, recordsAtOnce)
+	var commits sync.WaitGroup
 	for r := range results {
-		batch = append(batch[:0], r)
+		batch := []feedwire.AttemptResult{r}
 	more:
 		for len(batch) < maxBatch {
 			select {
@@ -269,9 +292,17 @@ func (d *Dispatcher) record(results <-chan feedwire.AttemptResult) {
 				break more
 			}
 		}
-		d.commit(batch)
+		committing <- struct{}{}
+		commits.Go(func() {
+			defer func() { <-committing }()
+			d.commit(batch)
+		})
 	}
+	commits.Wait()
 }
+
+// recordsAtOnce bounds the batches of attempts committing at once.
+const recordsAtOnce = 4
 
 // commit records one batch. If it cannot, the attempts are lost but their deliveries
 // are not: their leases run out and they are attempted again.
@@ -299,6 +330,6 @@ func (d *Dispatcher) commit(batch []feedwire.AttemptResult) {
 		d.Wake()
 	}
 	if d.config.Recorded != nil {
-		d.config.Recorded(slices.Clone(batch))
+		d.config.Recorded(batch)
 	}
 }
