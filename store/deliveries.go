@@ -49,8 +49,15 @@ var deliveries = table[feedwire.Delivery]{
 // that subscribes to its type, due at once. It runs in the transaction that stores the
 // event: that is the transactional outbox.
 func queueDeliveries(ctx context.Context, tx *txn, ev *feedwire.Event) error {
-	rows, err := tx.QueryContext(ctx, `SELECT w.id FROM webhook_topics t JOIN webhooks w ON w.id = t.webhook_id
-		WHERE t.workspace_id = ? AND t.topic = ? AND w.status = 'active'`, ev.WorkspaceID, ev.Type)
+	query := `SELECT w.id FROM webhook_topics t JOIN webhooks w ON w.id = t.webhook_id
+		WHERE t.workspace_id = ? AND t.topic = ? AND w.status = 'active'`
+	if tx.engine == postgresEngine {
+		// The webhooks found stay until this transaction ends: one deleted meanwhile
+		// would fail its delivery's foreign key (insertTx runs at read committed).
+		// A key share lock holds off only deletes: updates of a webhook go on.
+		query += ` FOR KEY SHARE OF w`
+	}
+	rows, err := tx.QueryContext(ctx, query, ev.WorkspaceID, ev.Type)
 	if err != nil {
 		return fmt.Errorf("find webhooks: %w", err)
 	}

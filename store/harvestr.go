@@ -32,7 +32,7 @@ type harvestrResource[T any] struct {
 
 // create stores v, whose ids and times are set, and its created event.
 func (r harvestrResource[T]) create(ctx context.Context, s *Store, workspaceID string, v *T, now time.Time) error {
-	return s.inTx(ctx, func(tx *txn) error {
+	return s.insertTx(ctx, func(tx *txn) error {
 		if err := r.checkRefs(ctx, tx, v); err != nil {
 			return err
 		}

@@ -267,13 +267,30 @@ func retryDelay(attempt int) time.Duration {
 // again, fn and all; fn must not keep anything from a failed run but what it sets
 // anew.
 func (s *Store) inTx(ctx context.Context, fn func(tx *txn) error) error {
+	return s.writeTx(ctx, sql.LevelSerializable, fn)
+}
+
+// insertTx is inTx for a write that only adds rows, whose every check the database
+// makes itself at commit (a foreign key's row exists, a unique column is unique): a
+// new resource and its event and deliveries. On Postgres it runs at read committed.
+// At the serializable level such writes, side by side, failed one another by the
+// thousand for nothing: each one's foreign keys read the index pages (the newest
+// event's, the workspace's) that the others write into, and Postgres tracks those
+// reads by the page.
+func (s *Store) insertTx(ctx context.Context, fn func(tx *txn) error) error {
+	return s.writeTx(ctx, sql.LevelReadCommitted, fn)
+}
+
+// writeTx runs fn in a write transaction, at isolation on Postgres, run again while it
+// loses to others.
+func (s *Store) writeTx(ctx context.Context, isolation sql.IsolationLevel, fn func(tx *txn) error) error {
 	for attempt := 1; ; attempt++ {
 		var tx *txn
 		var err error
 		if s.commits != nil {
 			tx, err = s.commits.do(ctx, fn, durable)
 		} else {
-			tx, err = s.tryTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable}, fn)
+			tx, err = s.tryTx(ctx, &sql.TxOptions{Isolation: isolation}, fn)
 		}
 		if err == nil {
 			s.committed(tx, nil)
