@@ -224,6 +224,7 @@ func (s *Store) attachWebhooks(ctx context.Context, tx *txn, claims []*feedwire.
 func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptResult, suspendAfter time.Duration) error {
 	return s.inTx(ctx, func(tx *txn) error {
 		webhooks := map[string]*feedwire.Webhook{}
+		var recorded []*feedwire.AttemptResult
 		for i := range results {
 			r := &results[i]
 			w, ok := webhooks[r.Claim.Delivery.WebhookID]
@@ -245,9 +246,13 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 					return err
 				}
 			}
-			if err := recordAttempt(ctx, tx, r, w.Status); err != nil {
-				return err
-			}
+			recorded = append(recorded, r)
+		}
+		if err := insertAttempts(ctx, tx, recorded); err != nil {
+			return err
+		}
+		if err := updateAttempted(ctx, tx, recorded, webhooks); err != nil {
+			return err
 		}
 		for _, w := range webhooks {
 			w.UpdatedAt = s.clock()
@@ -259,58 +264,108 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 	})
 }
 
-// recordAttempt stores one attempt and applies its outcome to its delivery.
-func recordAttempt(ctx context.Context, tx *txn, r *feedwire.AttemptResult, webhookStatus feedwire.WebhookStatus) error {
-	a := &r.Attempt
-	id, err := newEventID()
-	if err != nil {
-		return err
-	}
-	a.ID = id
-	requestHeaders, err := headerJSON(a.RequestHeaders)
-	if err != nil {
-		return err
-	}
-	var responseHeaders *string
-	if a.ResponseHeaders != nil {
-		h, err := headerJSON(a.ResponseHeaders)
-		if err != nil {
-			return err
+// Attempts are written many rows to a statement: a statement's own cost (a round trip
+// to Postgres, a step through SQLite's engine) was most of a row's. Batches are cut
+// into these sizes, largest first, so that a few statement texts serve every batch
+// and stay prepared.
+var rowsPerStatement = []int{64, 16, 4, 1}
+
+// inChunks calls write with successive parts of rows, each of a size in
+// rowsPerStatement.
+func inChunks[T any](rows []T, write func(part []T) error) error {
+	for _, size := range rowsPerStatement {
+		for len(rows) >= size {
+			if err := write(rows[:size]); err != nil {
+				return err
+			}
+			rows = rows[size:]
 		}
-		responseHeaders = &h
-	}
-	requestBody := a.RequestBody
-	if requestBody == nil {
-		requestBody = []byte{} // the request was never built
-	}
-	deliveryID := storedID(r.Claim.Delivery.ID)
-	_, err = tx.ExecContext(ctx, `INSERT INTO attempts (id, delivery_id, webhook_id, number, started_at, duration_us,
-		request_url, request_headers, request_body, response_status, response_headers, response_body, error_class,
-		error_message, outcome, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, deliveryID, a.WebhookID, a.Number, millis(a.StartedAt), a.Duration.Microseconds(), a.RequestURL,
-		requestHeaders, requestBody, nullZero(a.ResponseStatus), responseHeaders, a.ResponseBody,
-		nullZero(string(a.ErrorClass)), nullZero(a.ErrorMessage), a.Outcome, nullMillis(a.NextAttemptAt))
-	if err != nil {
-		return fmt.Errorf("record attempt: %w", err)
-	}
-	status, next := feedwire.DeliveryPending, a.NextAttemptAt
-	switch a.Outcome {
-	case feedwire.OutcomeDelivered:
-		status, next = feedwire.DeliverySucceeded, nil
-	case feedwire.OutcomeFailed:
-		status, next = feedwire.DeliveryFailed, nil
-	}
-	if status == feedwire.DeliveryPending && webhookStatus != feedwire.WebhookActive {
-		next = nil // held until the webhook is active again
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease = NULL,
-		last_attempt_at = ?, last_status_code = ?, updated_at = ? WHERE id = ? AND lease = ?`,
-		status, a.Number, nullMillis(next), millis(a.StartedAt), nullZero(a.ResponseStatus), millis(a.StartedAt),
-		deliveryID, r.Claim.Lease)
-	if err != nil {
-		return fmt.Errorf("record attempt: %w", err)
 	}
 	return nil
+}
+
+// valuesList is n rows of the placeholders row, for a VALUES list.
+func valuesList(row string, n int) string {
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// insertAttempts stores the attempts, giving each its id.
+func insertAttempts(ctx context.Context, tx *txn, results []*feedwire.AttemptResult) error {
+	return inChunks(results, func(part []*feedwire.AttemptResult) error {
+		args := make([]any, 0, 16*len(part))
+		for _, r := range part {
+			a := &r.Attempt
+			id, err := newEventID()
+			if err != nil {
+				return err
+			}
+			a.ID = id
+			requestHeaders, err := headerJSON(a.RequestHeaders)
+			if err != nil {
+				return err
+			}
+			var responseHeaders *string
+			if a.ResponseHeaders != nil {
+				h, err := headerJSON(a.ResponseHeaders)
+				if err != nil {
+					return err
+				}
+				responseHeaders = &h
+			}
+			requestBody := a.RequestBody
+			if requestBody == nil {
+				requestBody = []byte{} // the request was never built
+			}
+			args = append(args, a.ID, storedID(r.Claim.Delivery.ID), a.WebhookID, a.Number, millis(a.StartedAt),
+				a.Duration.Microseconds(), a.RequestURL, requestHeaders, requestBody, nullZero(a.ResponseStatus),
+				responseHeaders, a.ResponseBody, nullZero(string(a.ErrorClass)), nullZero(a.ErrorMessage), a.Outcome,
+				nullMillis(a.NextAttemptAt))
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO attempts (id, delivery_id, webhook_id, number, started_at, duration_us,
+			request_url, request_headers, request_body, response_status, response_headers, response_body, error_class,
+			error_message, outcome, next_attempt_at) VALUES `+valuesList("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", len(part)),
+			args...)
+		if err != nil {
+			return fmt.Errorf("record attempts: %w", err)
+		}
+		return nil
+	})
+}
+
+// updateAttempted applies each attempt's outcome to its delivery, if the delivery is
+// still under the claim that made the attempt. A pending delivery of a webhook that
+// is not active, as the batch leaves it, is held until the webhook is active again.
+func updateAttempted(ctx context.Context, tx *txn, results []*feedwire.AttemptResult, webhooks map[string]*feedwire.Webhook) error {
+	return inChunks(results, func(part []*feedwire.AttemptResult) error {
+		args := make([]any, 0, 7*len(part))
+		for _, r := range part {
+			a := &r.Attempt
+			status, next := feedwire.DeliveryPending, a.NextAttemptAt
+			switch a.Outcome {
+			case feedwire.OutcomeDelivered:
+				status, next = feedwire.DeliverySucceeded, nil
+			case feedwire.OutcomeFailed:
+				status, next = feedwire.DeliveryFailed, nil
+			}
+			if status == feedwire.DeliveryPending && webhooks[r.Claim.Delivery.WebhookID].Status != feedwire.WebhookActive {
+				next = nil
+			}
+			args = append(args, storedID(r.Claim.Delivery.ID), r.Claim.Lease, status, a.Number, nullMillis(next),
+				millis(a.StartedAt), nullZero(a.ResponseStatus))
+		}
+		// The values are cast: Postgres gives the columns of a VALUES list a type
+		// from the values alone, and takes a parameter for text.
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = v.column3, attempts = v.column4,
+			next_attempt_at = v.column5, lease = NULL, last_attempt_at = v.column6, last_status_code = v.column7,
+			updated_at = v.column6
+			FROM (VALUES `+valuesList("(CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), "+
+			"CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))", len(part))+`) AS v
+			WHERE deliveries.id = v.column1 AND deliveries.lease = v.column2`, args...)
+		if err != nil {
+			return fmt.Errorf("record attempts: %w", err)
+		}
+		return nil
+	})
 }
 
 // nullZero stores a zero value as NULL.
