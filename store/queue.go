@@ -248,6 +248,14 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 			}
 			recorded = append(recorded, r)
 		}
+		if tx.engine == postgresEngine {
+			// Each delivery is found by its primary key. Postgres, whose statistics of
+			// a table that grew fast lag behind it, may otherwise join the VALUES list
+			// to a scan of the whole table.
+			if _, err := tx.ExecContext(ctx, `SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`); err != nil {
+				return fmt.Errorf("record attempts: %w", err)
+			}
+		}
 		if err := insertAttempts(ctx, tx, recorded); err != nil {
 			return err
 		}
