@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -155,23 +156,42 @@ func dueIDs(ctx context.Context, tx *txn, webhookID string, now time.Time, n int
 }
 
 // leaseDeliveries leases the deliveries with these stored ids and reads them with
-// their events.
+// their events, in the order of their ids. It works in chunks (inChunks), so that a
+// claim of any size runs a few prepared statements rather than a new text for each
+// number of ids.
 func leaseDeliveries(ctx context.Context, tx *txn, ids []string, token string, req feedwire.ClaimRequest) ([]*feedwire.Claim, error) {
-	args := make([]any, 0, len(ids)+2)
-	args = append(args, millis(req.Now.Add(req.Lease)), token)
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	_, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, lease = ? WHERE id IN (`+
-		placeholders(len(ids))+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("lease deliveries: %w", err)
+	slices.Sort(ids)
+	var claims []*feedwire.Claim
+	err := inChunks(ids, func(part []string) error {
+		args := make([]any, 0, len(part)+2)
+		args = append(args, millis(req.Now.Add(req.Lease)), token)
+		for _, id := range part {
+			args = append(args, id)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, lease = ? WHERE id IN (`+
+			placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("lease deliveries: %w", err)
+		}
+		read, err := readClaims(ctx, tx, part, token)
+		claims = append(claims, read...)
+		return err
+	})
+	return claims, err
+}
+
+// readClaims reads the deliveries with these stored ids, leased under token, with
+// their events.
+func readClaims(ctx context.Context, tx *txn, ids []string, token string) ([]*feedwire.Claim, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.workspace_id, d.webhook_id, d.event_id, d.event_type, d.status,
 			d.attempts, d.last_attempt_at, d.last_status_code, d.test, d.created_at, d.updated_at,
 			e.resource_type, e.resource_id, e.data, e.changes, e.conversation_id, e.conversation_url, e.created_at
 		FROM deliveries d JOIN events e ON e.id = d.event_id
-		WHERE d.id IN (`+placeholders(len(ids))+`) ORDER BY d.id`, args[2:]...)
+		WHERE d.id IN (`+placeholders(len(ids))+`) ORDER BY d.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
