@@ -241,23 +241,23 @@ func (s *Store) attachWebhooks(ctx context.Context, tx *txn, claims []*feedwire.
 // commit): each attempt, its delivery's new state, and its webhook's health. A delivery
 // whose lease another claim took meanwhile keeps the other claim's state; its attempt
 // is still recorded, since it happened.
+//
+// On Postgres, where batches commit side by side, it runs at read committed and locks
+// its webhooks first, in the order of their ids: each batch then reads the health the
+// last one left and writes it anew, one after another. At the serializable level
+// batches that both updated a webhook failed each other, again and again.
 func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptResult, suspendAfter time.Duration) error {
-	return s.inTx(ctx, func(tx *txn) error {
-		webhooks := map[string]*feedwire.Webhook{}
+	return s.writeTx(ctx, sql.LevelReadCommitted, func(tx *txn) error {
+		webhooks, err := s.lockWebhooks(ctx, tx, results)
+		if err != nil {
+			return err
+		}
 		var recorded []*feedwire.AttemptResult
 		for i := range results {
 			r := &results[i]
 			w, ok := webhooks[r.Claim.Delivery.WebhookID]
 			if !ok {
-				var err error
-				w, err = s.scanWebhook(tx.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`, r.Claim.Delivery.WebhookID))
-				if errors.Is(err, sql.ErrNoRows) {
-					continue // the webhook was deleted, and its deliveries with it
-				}
-				if err != nil {
-					return fmt.Errorf("record attempts: %w", err)
-				}
-				webhooks[w.ID] = w
+				continue // the webhook was deleted, and its deliveries with it
 			}
 			if w.RecordAttempt(&r.Attempt, suspendAfter) {
 				// Held until the webhook is active again: no next attempt is scheduled.
@@ -290,6 +290,33 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 		}
 		return nil
 	})
+}
+
+// lockWebhooks reads the webhooks of the results, by id, each locked for update on
+// Postgres, in the order of their ids so that batches never wait for each other in a
+// circle. A deleted webhook is missing from the map.
+func (s *Store) lockWebhooks(ctx context.Context, tx *txn, results []feedwire.AttemptResult) (map[string]*feedwire.Webhook, error) {
+	var ids []string
+	for _, r := range results {
+		ids = append(ids, r.Claim.Delivery.WebhookID)
+	}
+	slices.Sort(ids)
+	query := `SELECT ` + webhookColumns + ` FROM webhooks WHERE id = ?`
+	if tx.engine == postgresEngine {
+		query += ` FOR NO KEY UPDATE` // the key share lock of a write queueing deliveries goes on
+	}
+	webhooks := map[string]*feedwire.Webhook{}
+	for _, id := range slices.Compact(ids) {
+		w, err := s.scanWebhook(tx.QueryRowContext(ctx, query, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("record attempts: %w", err)
+		}
+		webhooks[id] = w
+	}
+	return webhooks, nil
 }
 
 // Attempts are written many rows to a statement: a statement's own cost (a round trip

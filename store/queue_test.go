@@ -221,3 +221,54 @@ func TestClaimsTakeTurns(t *testing.T) {
 		t.Errorf("claimed %v, want the newer workspace's one delivery among the 4, though 20 older ones were due", byWorkspace)
 	}
 }
+
+// TestConcurrentRecordsOfOneWebhook: batches of attempts of one webhook recorded side
+// by side (the dispatcher commits several at once) all succeed, on Postgres too, where
+// each updates the webhook's health: none fails the others.
+func TestConcurrentRecordsOfOneWebhook(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.hook(t, feedwire.WebhookActive)
+	u := f.user(t, "Ada")
+	const batches, perBatch = 12, 8
+	for range batches * perBatch {
+		if _, err := f.store.CreateMessage(ctx, f.workspace, feedwire.MessageInput{
+			Title: "t", Content: "c", Channel: "INTERCOM", RequesterID: u.ID, SubmitterID: u.ID,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claimed, err := f.store.ClaimDeliveries(ctx, feedwire.ClaimRequest{Now: f.clock.Now(), Limit: batches * perBatch, Lease: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(claimed.Claims) != batches*perBatch {
+		t.Fatalf("claimed %d, want %d", len(claimed.Claims), batches*perBatch)
+	}
+	errs := make(chan error, batches)
+	for b := range batches {
+		go func() {
+			var results []feedwire.AttemptResult
+			for _, c := range claimed.Claims[b*perBatch : (b+1)*perBatch] {
+				results = append(results, feedwire.AttemptResult{Claim: c, Attempt: feedwire.Attempt{
+					DeliveryID: c.Delivery.ID, WebhookID: c.Delivery.WebhookID, Number: 1, StartedAt: f.clock.Now(),
+					RequestURL: c.Webhook.URL, RequestBody: []byte("{}"), ResponseStatus: 200, Outcome: feedwire.OutcomeDelivered,
+				}})
+			}
+			errs <- f.store.RecordAttempts(ctx, results, time.Hour)
+		}()
+	}
+	for range batches {
+		if err := <-errs; err != nil {
+			t.Errorf("record a batch: %v", err)
+		}
+	}
+	page, err := f.store.Deliveries(ctx, f.workspace, feedwire.DeliveryFilter{
+		ListParams: feedwire.ListParams{Limit: 100}, Status: feedwire.DeliverySucceeded})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != batches*perBatch {
+		t.Errorf("%d deliveries succeeded, want %d", len(page.Items), batches*perBatch)
+	}
+}
