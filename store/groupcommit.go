@@ -29,8 +29,10 @@ import (
 //
 // A write may also be volatile: one whose loss in a crash costs nothing, a claim's
 // leases (a starting serve releases every lease). Its caller is answered as soon as
-// its batch commits, without waiting for the disk. Nothing durable is ever acknowledged
-// before everything committed ahead of it is on disk, since a sync covers the whole log.
+// its batch commits, without waiting for the disk, unless durable writes committed
+// before it are not yet synced: it may have read them, and what a claim sends must be
+// on disk. Nothing is ever acknowledged before everything committed ahead of it is on
+// disk, since a sync covers the whole log.
 type committer struct {
 	s      *Store
 	writes chan *groupWrite
@@ -39,6 +41,13 @@ type committer struct {
 	wal    walFile
 	// syncWAL makes the log durable: wal.sync, or a test's stand-in.
 	syncWAL func() error
+	// unsynced counts the durable writes committed and not yet synced. While there
+	// are any, a volatile write is answered after the next sync too: it may have read
+	// them, and a claim must not send what a power cut could still take back.
+	unsynced atomic.Int64
+	// syncFailed holds the error of a failed sync. The log may then have lost what
+	// it held, whatever later syncs say: no write commits after it (see walFile).
+	syncFailed atomic.Pointer[error]
 	// batches counts the transactions committed, for tests to see writes grouped.
 	batches atomic.Int64
 	stop    chan struct{}
@@ -130,6 +139,11 @@ func (c *committer) commitBatch(first *groupWrite) {
 	// up) must not interrupt it, since SQLite rolls back the whole transaction of an
 	// interrupted write, the other callers' work with it.
 	ctx := context.Background()
+	if failed := c.syncFailed.Load(); failed != nil {
+		first.err = *failed
+		close(first.result)
+		return
+	}
 	sqlTx, err := c.s.write.BeginTx(ctx, nil)
 	if err != nil {
 		first.err = fmt.Errorf("begin: %w", err)
@@ -168,8 +182,9 @@ func (c *committer) commitBatch(first *groupWrite) {
 	}
 	c.batches.Add(1)
 	var toSync []*groupWrite
+	c.unsynced.Add(countDurable(batch))
 	for _, w := range batch {
-		if w.durability == durable {
+		if w.durability == durable || c.unsynced.Load() > 0 {
 			toSync = append(toSync, w)
 		} else {
 			close(w.result)
@@ -200,8 +215,23 @@ func (c *committer) syncLoop() {
 				break more
 			}
 		}
-		c.answer(waiting, c.syncWAL())
+		err := c.syncWAL()
+		if err != nil {
+			c.syncFailed.CompareAndSwap(nil, &err)
+		}
+		c.unsynced.Add(-countDurable(waiting))
+		c.answer(waiting, err)
 	}
+}
+
+func countDurable(writes []*groupWrite) int64 {
+	n := int64(0)
+	for _, w := range writes {
+		if w.durability == durable {
+			n++
+		}
+	}
+	return n
 }
 
 // queued returns a write that is waiting, or nil when none is.
@@ -294,7 +324,7 @@ func (w *walFile) open() error {
 		w.file.Close()
 		w.file = nil
 	}
-	f, err := os.Open(w.path)
+	f, err := os.OpenFile(w.path, os.O_RDWR, 0) // Windows syncs only what it may write
 	if err != nil {
 		return err
 	}

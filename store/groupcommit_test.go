@@ -118,9 +118,10 @@ func TestGroupCommitCallerGone(t *testing.T) {
 
 // TestDurableWritesWaitForTheSync: a durable write is answered only once the
 // write-ahead log is synced after its commit; meanwhile the committer commits other
-// batches, a volatile write is answered at once, and one sync answers every durable
-// batch committed before it began. A failed sync fails the writes it held, and every
-// later durable write too.
+// batches, and one sync answers every batch committed before it began. A volatile
+// write is answered at commit when nothing durable is unsynced, and after the sync
+// when something is. A failed sync fails the writes it held, and no write commits
+// after it.
 func TestDurableWritesWaitForTheSync(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "sync.db"), Options{})
@@ -163,43 +164,55 @@ func TestDurableWritesWaitForTheSync(t *testing.T) {
 		}
 	}
 
-	first := write(1, durable)
-	<-syncing // the first write has committed; its sync is under way
-	if !committed(1) {
+	if err := <-write(1, volatile); err != nil { // nothing unsynced: answered at commit, no sync
+		t.Fatalf("a volatile write with nothing to sync: %v", err)
+	}
+	first := write(2, durable)
+	<-syncing // the first durable write has committed; its sync is under way
+	if !committed(2) {
 		t.Fatal("the first write is not committed while its sync runs")
 	}
 	notYet("the first durable write", first)
-	if err := <-write(2, volatile); err != nil {
-		t.Fatalf("a volatile write while a sync runs: %v", err)
-	}
-	second, third := write(3, durable), write(4, durable)
+	// A volatile write now may read what is not yet on disk: it waits for a sync too.
+	claim := write(3, volatile)
+	second, third := write(4, durable), write(5, durable)
 	deadline := time.Now().Add(10 * time.Second)
-	for !committed(3) || !committed(4) {
+	for !committed(3) || !committed(4) || !committed(5) {
 		if time.Now().After(deadline) {
 			t.Fatal("the committer did not commit other writes while a sync ran")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	notYet("a durable write committed during a sync", second)
+	notYet("a volatile write committed while a durable one was unsynced", claim)
 
 	release <- nil
 	if err := <-first; err != nil {
 		t.Fatalf("the first durable write: %v", err)
 	}
 	notYet("a durable write committed after its sync began", second)
-	<-syncing // one sync for both writes committed meanwhile
+	<-syncing // one sync for every write committed meanwhile
 	release <- nil
-	for _, done := range []chan error{second, third} {
+	for _, done := range []chan error{claim, second, third} {
 		if err := <-done; err != nil {
-			t.Fatalf("a durable write: %v", err)
+			t.Fatalf("a write: %v", err)
 		}
 	}
 
-	failed := write(5, durable)
+	failed := write(6, durable)
 	<-syncing
 	release <- errors.New("disk gone")
 	if err := <-failed; err == nil || !strings.Contains(err.Error(), "disk gone") {
 		t.Fatalf("a write whose sync failed: err = %v, want the sync's error", err)
+	}
+	// After a failed sync nothing commits: what the log held may be lost.
+	for _, d := range []durability{durable, volatile} {
+		if err := <-write(7, d); err == nil || !strings.Contains(err.Error(), "disk gone") {
+			t.Errorf("a write after a failed sync: err = %v, want the sync's error", err)
+		}
+	}
+	if committed(7) {
+		t.Error("a write after a failed sync committed")
 	}
 }
 
