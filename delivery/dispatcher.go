@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -48,8 +49,7 @@ type Config struct {
 	// Now is the clock. Defaults to time.Now.
 	Now func() time.Time
 	// Recorded, when set, is called after each batch of attempts is committed, with
-	// the batch, which it may keep. Metrics count attempts with it. Calls may come
-	// from several goroutines at once.
+	// a copy of the batch. Metrics count attempts with it.
 	Recorded func([]feedwire.AttemptResult)
 }
 
@@ -147,16 +147,25 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // claim runs while the attempts do. A waiting delivery counts against the concurrency
 // bounds like one under way, so a webhook never has more than PerWebhook of either.
 func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.AttemptResult, senders *sync.WaitGroup) {
-	ready := make(chan *feedwire.Claim, d.config.Workers)
+	ready := make(chan leased, d.config.Workers)
 	defer close(ready)
 	freed := make(chan struct{}, 1)
 	var underWay underWay
 	for range d.config.Workers {
 		senders.Go(func() {
-			for c := range ready {
-				// After shutdown began, a delivery not yet attempted is left to
-				// ReleaseOwnLeases rather than attempted.
-				if ctx.Err() == nil {
+			for l := range ready {
+				c := l.claim
+				switch {
+				case ctx.Err() != nil:
+					// Shutdown began: a delivery not yet attempted is left to
+					// ReleaseOwnLeases rather than attempted.
+				case !d.now().Add(c.Webhook.Timeout).Before(l.until):
+					// It waited so long behind attempts that hang that its lease
+					// could end before its attempt did, and another claim send it
+					// again. Left alone, it is due again when the lease ends.
+					d.logger.Warn("a claimed delivery waited too long for a sender; it is due again when its lease ends",
+						"delivery", c.Delivery.ID, "webhook", c.Delivery.WebhookID)
+				default:
 					results <- d.attempt(c)
 				}
 				underWay.add(c, -1)
@@ -172,8 +181,9 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 		claimed := &feedwire.Claimed{}
 		if room > 0 {
 			var err error
+			now := d.now()
 			claimed, err = d.queue.ClaimDeliveries(ctx, feedwire.ClaimRequest{
-				Now: d.now(), Limit: min(room, maxBatch), Lease: d.config.Lease,
+				Now: now, Limit: min(room, maxBatch), Lease: d.config.Lease,
 				PerWebhook: d.config.PerWebhook, PerWorkspace: d.config.PerWorkspace,
 				InFlight: underWay.snapshot(),
 			})
@@ -185,7 +195,7 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 			}
 			for _, c := range claimed.Claims {
 				underWay.add(c, 1)
-				ready <- c
+				ready <- leased{claim: c, until: now.Add(d.config.Lease)}
 			}
 			if len(claimed.Claims) == min(room, maxBatch) {
 				continue // there may be more due right now
@@ -195,6 +205,12 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 		// bound, an attempt finishing is what makes room.
 		d.sleep(ctx, claimed.Next, room <= 0 || claimed.Held, freed)
 	}
+}
+
+// leased is a claimed delivery waiting for a sender, with when its lease ends.
+type leased struct {
+	claim *feedwire.Claim
+	until time.Time
 }
 
 // underWay counts the deliveries claimed and not yet attempted or under way, by
@@ -271,15 +287,12 @@ func (d *Dispatcher) sleep(ctx context.Context, next time.Time, waitForFreed boo
 // enough to gather several under load, short beside any delivery's latency.
 const claimGather = 2 * time.Millisecond
 
-// record commits finished attempts in batches: it takes whatever has arrived since
-// the previous batch was taken, so that batches grow with the load. Several batches
-// may be committing at once: a commit waits for the disk, and senders with results
-// waiting for it would otherwise wait too.
+// record commits finished attempts in batches: it takes whatever has arrived while the
+// previous batch was being written, so that batches grow with the load.
 func (d *Dispatcher) record(results <-chan feedwire.AttemptResult) {
-	committing := make(chan struct{}, recordsAtOnce)
-	var commits sync.WaitGroup
+	batch := make([]feedwire.AttemptResult, 0, maxBatch)
 	for r := range results {
-		batch := []feedwire.AttemptResult{r}
+		batch = append(batch[:0], r)
 	more:
 		for len(batch) < maxBatch {
 			select {
@@ -292,17 +305,9 @@ func (d *Dispatcher) record(results <-chan feedwire.AttemptResult) {
 				break more
 			}
 		}
-		committing <- struct{}{}
-		commits.Go(func() {
-			defer func() { <-committing }()
-			d.commit(batch)
-		})
+		d.commit(batch)
 	}
-	commits.Wait()
 }
-
-// recordsAtOnce bounds the batches of attempts committing at once.
-const recordsAtOnce = 4
 
 // commit records one batch. If it cannot, the attempts are lost but their deliveries
 // are not: their leases run out and they are attempted again.
@@ -330,6 +335,6 @@ func (d *Dispatcher) commit(batch []feedwire.AttemptResult) {
 		d.Wake()
 	}
 	if d.config.Recorded != nil {
-		d.config.Recorded(batch)
+		d.config.Recorded(slices.Clone(batch))
 	}
 }
