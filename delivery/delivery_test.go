@@ -114,6 +114,8 @@ type options struct {
 	suspendAfter time.Duration
 	realClock    bool // for the few tests that need the dispatcher's own timing
 	resolver     *net.Resolver
+	// perWebhook and perWorkspace are the dispatcher's bounds; 0 is its default.
+	perWebhook, perWorkspace int
 }
 
 func setup(t *testing.T, opts options) *fixture {
@@ -141,7 +143,7 @@ func setup(t *testing.T, opts options) *fixture {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	client := delivery.NewClient(opts.allowPrivate, 8, delivery.WithResolver(opts.resolver))
 	dispatcher = delivery.NewDispatcher(s, client, logger, delivery.Config{
-		Workers: 8, Now: c.Now, SuspendAfter: opts.suspendAfter,
+		Workers: 8, PerWebhook: opts.perWebhook, PerWorkspace: opts.perWorkspace, Now: c.Now, SuspendAfter: opts.suspendAfter,
 		Recorded: func(batch []feedwire.AttemptResult) {
 			for _, r := range batch {
 				f.recorded <- r

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -462,5 +463,72 @@ func TestShutdownDrains(t *testing.T) {
 	<-stopped
 	if a := f.attempt(t).Attempt; a.Outcome != feedwire.OutcomeDelivered {
 		t.Errorf("the drained attempt was recorded as %s, want delivered", a.Outcome)
+	}
+}
+
+// TestLeaseRunsOutInTheQueue: a delivery claimed ahead waits for a free sender; if it
+// waited so long, behind attempts that hang, that its lease could end before its own
+// attempt did, it is not sent then (another claim could send it again) but when it is
+// due again, once its lease has ended: every delivery arrives once.
+func TestLeaseRunsOutInTheQueue(t *testing.T) {
+	f := setup(t, options{allowPrivate: true, perWebhook: 16, perWorkspace: 16}) // 8 workers
+	var hung sync.WaitGroup
+	hung.Add(8)
+	release := make(chan struct{})
+	r := newReceiver(t, f.clock, func(n int, w http.ResponseWriter) {
+		if n <= 8 {
+			hung.Done()
+			<-release
+		}
+	})
+	f.webhook(t, feedwire.FormatHarvestr, r.URL)
+	<-r.challenges
+	for range 16 {
+		f.message(t)
+	}
+	hung.Wait() // every sender is busy
+	leaseEnd := f.clock.Now().Add(time.Minute)
+	deadline := time.Now().Add(10 * time.Second)
+	for claimed := 0; claimed < 16; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 16 deliveries claimed", claimed)
+		}
+		page, err := f.store.Deliveries(context.Background(), f.workspace, feedwire.DeliveryFilter{ListParams: feedwire.ListParams{Limit: 100}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		claimed = 0
+		for _, d := range page.Items {
+			if d.NextAttemptAt != nil && !d.NextAttemptAt.Before(leaseEnd.Add(-time.Second)) {
+				claimed++
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// 56 s later the waiting ones' leases have less left than a webhook's 5 s timeout.
+	f.clock.Advance(56 * time.Second)
+	close(release)
+	for range 8 {
+		f.attempt(t)
+	}
+	seen := map[string]int{}
+	for range 8 { // the eight that hung
+		seen[decodeID(t, r.next(t).body)]++
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(r.got); n > 0 {
+		t.Fatalf("%d deliveries sent with too little of their lease left", n)
+	}
+	f.advance(5 * time.Second) // the leases have ended: due again
+	for range 8 {
+		seen[decodeID(t, r.next(t).body)]++
+	}
+	if len(seen) != 16 {
+		t.Errorf("%d distinct deliveries arrived, want 16", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("delivery %s arrived %d times", id, n)
+		}
 	}
 }
