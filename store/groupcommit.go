@@ -46,7 +46,9 @@ type committer struct {
 	// them, and a claim must not send what a power cut could still take back.
 	unsynced atomic.Int64
 	// syncFailed holds the error of a failed sync. The log may then have lost what
-	// it held, whatever later syncs say: no write commits after it (see walFile).
+	// it held, whatever later syncs say: no write commits after it, and every batch
+	// committed before it learnt of it fails with it, unsynced. The process must
+	// restart and recover from what is on disk.
 	syncFailed atomic.Pointer[error]
 	// batches counts the transactions committed, for tests to see writes grouped.
 	batches atomic.Int64
@@ -182,9 +184,9 @@ func (c *committer) commitBatch(first *groupWrite) {
 	}
 	c.batches.Add(1)
 	var toSync []*groupWrite
-	c.unsynced.Add(countDurable(batch))
+	unsynced := c.unsynced.Add(countDurable(batch)) > 0
 	for _, w := range batch {
-		if w.durability == durable || c.unsynced.Load() > 0 {
+		if w.durability == durable || unsynced {
 			toSync = append(toSync, w)
 		} else {
 			close(w.result)
@@ -215,13 +217,22 @@ func (c *committer) syncLoop() {
 				break more
 			}
 		}
-		err := c.syncWAL()
-		if err != nil {
-			c.syncFailed.CompareAndSwap(nil, &err)
-		}
+		err := c.sync()
 		c.unsynced.Add(-countDurable(waiting))
 		c.answer(waiting, err)
 	}
+}
+
+// sync syncs the log, unless a sync failed before: then it fails as that one did.
+func (c *committer) sync() error {
+	if failed := c.syncFailed.Load(); failed != nil {
+		return *failed
+	}
+	err := c.syncWAL()
+	if err != nil {
+		c.syncFailed.Store(&err)
+	}
+	return err
 }
 
 func countDurable(writes []*groupWrite) int64 {
@@ -292,22 +303,14 @@ func (c *committer) answer(batch []*groupWrite, err error) {
 type walFile struct {
 	path string
 	file *os.File
-	// err is the first failed sync's. Once a sync has failed, what the log held may be
-	// lost even though a later sync succeeds, so every later sync fails too: the
-	// process must restart and recover from what is on disk.
-	err error
 }
 
 func (w *walFile) sync() error {
-	if w.err != nil {
-		return w.err
-	}
 	if err := w.open(); err != nil {
 		return fmt.Errorf("sync the write-ahead log: %w", err)
 	}
 	if err := w.file.Sync(); err != nil {
-		w.err = fmt.Errorf("sync the write-ahead log (restart feedwire): %w", err)
-		return w.err
+		return fmt.Errorf("sync the write-ahead log (restart feedwire): %w", err)
 	}
 	return nil
 }

@@ -481,5 +481,5 @@ func newLease() string {
 }
 
 func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+	return valuesList("?", n)
 }
