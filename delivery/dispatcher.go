@@ -284,8 +284,10 @@ func (d *Dispatcher) sleep(ctx context.Context, next time.Time, waitForFreed boo
 }
 
 // claimGather is how long a claim waits, after a worker is freed, for more to be: long
-// enough to gather several under load, short beside any delivery's latency.
-const claimGather = 2 * time.Millisecond
+// enough to gather several under load, short beside any delivery's latency. (2 ms
+// left a webhook's slots idle between claims: 0.5 ms drained a fifth faster in
+// feedwire bench, with claims of about 25 deliveries rather than 30.)
+const claimGather = 500 * time.Microsecond
 
 // record commits finished attempts in batches: it takes whatever has arrived while the
 // previous batch was being written, so that batches grow with the load.

@@ -31,8 +31,9 @@ import (
 // leases (a starting serve releases every lease). Its caller is answered as soon as
 // its batch commits, without waiting for the disk, unless durable writes committed
 // before it are not yet synced: it may have read them, and what a claim sends must be
-// on disk. Nothing is ever acknowledged before everything committed ahead of it is on
-// disk, since a sync covers the whole log.
+// on disk. Attempts' records are the exception (durableRecord): a claim sends nothing
+// they add, so it does not wait for them. Nothing durable is ever acknowledged before
+// everything committed ahead of it is on disk, since a sync covers the whole log.
 type committer struct {
 	s      *Store
 	writes chan *groupWrite
@@ -41,9 +42,10 @@ type committer struct {
 	wal    walFile
 	// syncWAL makes the log durable: wal.sync, or a test's stand-in.
 	syncWAL func() error
-	// unsynced counts the durable writes committed and not yet synced. While there
-	// are any, a volatile write is answered after the next sync too: it may have read
-	// them, and a claim must not send what a power cut could still take back.
+	// unsynced counts the durable writes (not durableRecord) committed and not yet
+	// synced. While there are any, a volatile write is answered after the next sync
+	// too: it may have read them, and a claim must not send what a power cut could
+	// still take back.
 	unsynced atomic.Int64
 	// syncFailed holds the error of a failed sync. The log may then have lost what
 	// it held, whatever later syncs say: no write commits after it, and every batch
@@ -62,12 +64,23 @@ type committer struct {
 // commits at a steady pace.
 const maxBatch = 256
 
-// durability says whether a write must be on disk before its caller is answered.
-type durability bool
+// durability says whether a write must be on disk before its caller is answered, and
+// whether a volatile write committed after it must wait for that too.
+type durability int
 
 const (
-	durable  durability = true
-	volatile durability = false
+	// durable: answered once on disk; so is a volatile write committed after it,
+	// which may have read it.
+	durable durability = iota
+	// durableRecord: answered once on disk, but a volatile write committed after it
+	// does not wait for the sync. It is for attempts' records: a claim that reads one
+	// sends nothing it added. (It may send a retry the record scheduled; if a crash
+	// then takes the record back, the delivery is sent again, as at-least-once
+	// delivery allows, and no acknowledged write is lost.) Claims waiting for every
+	// record's sync made the drain wait on the disk twice per delivery.
+	durableRecord
+	// volatile: answered at commit, unless a durable write is unsynced.
+	volatile
 )
 
 // groupWrite is one caller's transaction, waiting for its batch's commit.
@@ -186,7 +199,7 @@ func (c *committer) commitBatch(first *groupWrite) {
 	var toSync []*groupWrite
 	unsynced := c.unsynced.Add(countDurable(batch)) > 0
 	for _, w := range batch {
-		if w.durability == durable || unsynced {
+		if w.durability != volatile || unsynced {
 			toSync = append(toSync, w)
 		} else {
 			close(w.result)

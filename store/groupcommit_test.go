@@ -216,6 +216,61 @@ func TestDurableWritesWaitForTheSync(t *testing.T) {
 	}
 }
 
+// TestVolatileWritesDoNotWaitForRecords: an attempt's record (durableRecord) is
+// answered once synced, like any durable write, but a volatile write (a claim)
+// committed while it is unsynced is answered at its commit.
+func TestVolatileWritesDoNotWaitForRecords(t *testing.T) {
+	ctx := context.Background()
+	s := openWithTable(t)
+	syncing := make(chan struct{})
+	release := make(chan error)
+	ended := make(chan struct{})
+	t.Cleanup(func() { close(ended) }) // before the store closes: a failed test leaves no sync hanging
+	s.commits.syncWAL = func() error {
+		select {
+		case syncing <- struct{}{}:
+		case <-ended:
+			return nil
+		}
+		select {
+		case err := <-release:
+			return err
+		case <-ended:
+			return nil
+		}
+	}
+	write := func(x int, d durability) chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := s.commits.do(ctx, func(tx *txn) error {
+				_, err := tx.ExecContext(ctx, `INSERT INTO t (x) VALUES (?)`, x)
+				return err
+			}, d)
+			done <- err
+		}()
+		return done
+	}
+	record := write(1, durableRecord)
+	<-syncing // the record has committed; its sync is under way
+	select {
+	case err := <-record:
+		t.Fatalf("a record answered (err %v) before its sync", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	select {
+	case err := <-write(2, volatile):
+		if err != nil {
+			t.Fatalf("a volatile write: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a volatile write waited for a record's sync")
+	}
+	release <- nil
+	if err := <-record; err != nil {
+		t.Fatalf("the record: %v", err)
+	}
+}
+
 // TestWALSyncFailureSticks: once the log failed to sync, what it held may be lost
 // whatever a later sync says, so every later sync fails too. The log file is opened
 // again when SQLite made a new one.

@@ -245,9 +245,10 @@ func (s *Store) attachWebhooks(ctx context.Context, tx *txn, claims []*feedwire.
 // On Postgres, where batches commit side by side, it runs at read committed and locks
 // its webhooks first, in the order of their ids: each batch then reads the health the
 // last one left and writes it anew, one after another. At the serializable level
-// batches that both updated a webhook failed each other, again and again.
+// batches that both updated a webhook failed each other, again and again. On SQLite a
+// claim does not wait for a record's sync (durableRecord).
 func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptResult, suspendAfter time.Duration) error {
-	return s.writeTx(ctx, sql.LevelReadCommitted, func(tx *txn) error {
+	return s.writeTxAs(ctx, sql.LevelReadCommitted, durableRecord, func(tx *txn) error {
 		webhooks, err := s.lockWebhooks(ctx, tx, results)
 		if err != nil {
 			return err

@@ -284,11 +284,16 @@ func (s *Store) insertTx(ctx context.Context, fn func(tx *txn) error) error {
 // writeTx runs fn in a write transaction, at isolation on Postgres, run again while it
 // loses to others.
 func (s *Store) writeTx(ctx context.Context, isolation sql.IsolationLevel, fn func(tx *txn) error) error {
+	return s.writeTxAs(ctx, isolation, durable, fn)
+}
+
+// writeTxAs is writeTx for a write of durability d on SQLite (see committer).
+func (s *Store) writeTxAs(ctx context.Context, isolation sql.IsolationLevel, d durability, fn func(tx *txn) error) error {
 	for attempt := 1; ; attempt++ {
 		var tx *txn
 		var err error
 		if s.commits != nil {
-			tx, err = s.commits.do(ctx, fn, durable)
+			tx, err = s.commits.do(ctx, fn, d)
 		} else {
 			tx, err = s.tryTx(ctx, &sql.TxOptions{Isolation: isolation}, fn)
 		}
