@@ -419,8 +419,8 @@ func TestRotationGrace(t *testing.T) {
 	}
 	verifyStandard(t, w.Secret, during)
 	verifyStandard(t, rotated.Secret, during)
-	if during.header.Get("X-Harvestr-Webhook-Signature") != hexHMAC(rotated.Secret, during.body) {
-		t.Error("the harvestr signature does not use the new secret")
+	if during.header.Get("X-Harvestr-Webhook-Signature") != hexHMAC(w.Secret, during.body) {
+		t.Error("the harvestr signature does not use the old secret during the grace period")
 	}
 	f.attempt(t)
 
@@ -431,6 +431,9 @@ func TestRotationGrace(t *testing.T) {
 		t.Errorf("after the grace period: %d signatures, want 1", n)
 	}
 	verifyStandard(t, rotated.Secret, after)
+	if after.header.Get("X-Harvestr-Webhook-Signature") != hexHMAC(rotated.Secret, after.body) {
+		t.Error("the harvestr signature does not use the new secret after the grace period")
+	}
 }
 
 func newHandlerServer(t *testing.T, h http.HandlerFunc) *receiverServer {

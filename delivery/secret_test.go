@@ -180,20 +180,30 @@ func TestRotateHarvestrSecret(t *testing.T) {
 	ctx := context.Background()
 	text := "my shared token 42"
 
-	// To a text secret with a grace period: the old secret still signs webhook-signature.
+	// To a text secret with a grace period: the old secret still signs webhook-signature,
+	// beside the new one, and alone signs the harvestr header until the period ends.
 	rotated, err := f.webhooks.RotateWebhookSecret(ctx, f.workspace, w.ID, time.Hour, &text)
 	if err != nil || rotated.Secret != text {
 		t.Fatalf("rotate to a text: %+v, %v", rotated, err)
 	}
 	got := f.deliverMessage(t, r)
-	if sig := got.header.Get("X-Harvestr-Webhook-Signature"); sig != hexHMAC(text, got.body) {
-		t.Errorf("X-Harvestr-Webhook-Signature %q, want one keyed with the text", sig)
+	if sig := got.header.Get("X-Harvestr-Webhook-Signature"); sig != hexHMAC(w.Secret, got.body) {
+		t.Errorf("X-Harvestr-Webhook-Signature %q during the grace period, want one keyed with the old secret", sig)
 	}
 	if n := len(strings.Fields(got.header.Get("webhook-signature"))); n != 2 {
 		t.Errorf("during the grace period: %d signatures, want 2", n)
 	}
 	verifyStandard(t, standardSecret(text), got)
 	verifyStandard(t, w.Secret, got)
+	// Once the period ends, the new secret alone signs both.
+	f.clock.Advance(time.Hour + time.Second)
+	got = f.deliverMessage(t, r)
+	if sig := got.header.Get("X-Harvestr-Webhook-Signature"); sig != hexHMAC(text, got.body) {
+		t.Errorf("X-Harvestr-Webhook-Signature %q after the grace period, want one keyed with the text", sig)
+	}
+	if n := len(strings.Fields(got.header.Get("webhook-signature"))); n != 1 {
+		t.Errorf("after the grace period: %d signatures, want 1", n)
+	}
 
 	// To none, at once: nothing is signed.
 	none := ""
@@ -214,14 +224,14 @@ func TestRotateHarvestrSecret(t *testing.T) {
 	}
 	verifyStandard(t, standardSecret(text), got)
 
-	// To none with a grace period: the text still signs webhook-signature, not the
-	// harvestr header.
+	// To none with a grace period: the text still signs webhook-signature and the
+	// harvestr header until the period ends.
 	if _, err = f.webhooks.RotateWebhookSecret(ctx, f.workspace, w.ID, time.Hour, &none); err != nil {
 		t.Fatal(err)
 	}
 	got = f.deliverMessage(t, r)
-	if v, ok := got.header["X-Harvestr-Webhook-Signature"]; ok {
-		t.Errorf("X-Harvestr-Webhook-Signature %q, want none", v)
+	if sig := got.header.Get("X-Harvestr-Webhook-Signature"); sig != hexHMAC(text, got.body) {
+		t.Errorf("X-Harvestr-Webhook-Signature %q, want one keyed with the text until the period ends", sig)
 	}
 	verifyStandard(t, standardSecret(text), got)
 

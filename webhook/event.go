@@ -44,42 +44,81 @@ type FeaturebaseEventData[T any] struct {
 	Changes []Change `json:"changes,omitempty"`
 }
 
+// The 32 event types: harvestr's events, then featurebase's topics. Each decodes to
+// the typed event its comment names (see Decode and On).
+const (
+	EventFeedbackCreated  = "FEEDBACK_CREATED"  // HarvestrEvent[Feedback]
+	EventFeedbackUpdated  = "FEEDBACK_UPDATED"  // HarvestrEvent[Feedback]
+	EventDiscoveryCreated = "DISCOVERY_CREATED" // HarvestrEvent[Discovery]
+	EventDiscoveryUpdated = "DISCOVERY_UPDATED" // HarvestrEvent[Discovery]
+	EventComponentCreated = "COMPONENT_CREATED" // HarvestrEvent[Component]
+	EventComponentUpdated = "COMPONENT_UPDATED" // HarvestrEvent[Component]
+	EventMessageCreated   = "MESSAGE_CREATED"   // HarvestrEvent[Message]
+	EventMessageUpdated   = "MESSAGE_UPDATED"   // HarvestrEvent[Message]
+
+	EventPostCreated        = "post.created"        // FeaturebaseEvent[Post]
+	EventPostUpdated        = "post.updated"        // FeaturebaseEvent[Post]
+	EventPostDeleted        = "post.deleted"        // FeaturebaseEvent[Post]
+	EventPostVoted          = "post.voted"          // FeaturebaseEvent[PostVote]
+	EventChangelogPublished = "changelog.published" // FeaturebaseEvent[Changelog]
+	EventCommentCreated     = "comment.created"     // FeaturebaseEvent[Comment]
+	EventCommentUpdated     = "comment.updated"     // FeaturebaseEvent[Comment]
+	EventCommentDeleted     = "comment.deleted"     // FeaturebaseEvent[Comment]
+
+	EventConversationUserCreated       = "conversation.user.created"       // FeaturebaseEvent[Conversation]
+	EventConversationUserReplied       = "conversation.user.replied"       // FeaturebaseEvent[ConversationPart]
+	EventConversationAdminReplied      = "conversation.admin.replied"      // FeaturebaseEvent[ConversationPart]
+	EventConversationAdminNoted        = "conversation.admin.noted"        // FeaturebaseEvent[ConversationPart]
+	EventConversationAdminClosed       = "conversation.admin.closed"       // FeaturebaseEvent[Conversation]
+	EventConversationAdminOpened       = "conversation.admin.opened"       // FeaturebaseEvent[Conversation]
+	EventConversationAdminSnoozed      = "conversation.admin.snoozed"      // FeaturebaseEvent[Conversation]
+	EventConversationAdminUnsnoozed    = "conversation.admin.unsnoozed"    // FeaturebaseEvent[Conversation]
+	EventConversationAdminAssigned     = "conversation.admin.assigned"     // FeaturebaseEvent[Conversation]
+	EventConversationPriorityUpdated   = "conversation.priority.updated"   // FeaturebaseEvent[Conversation]
+	EventConversationHandoverRequested = "conversation.handover_requested" // FeaturebaseEvent[Conversation]
+	EventConversationDeleted           = "conversation.deleted"            // FeaturebaseEvent[Conversation]
+	EventConversationContactAttached   = "conversation.contact.attached"   // FeaturebaseEvent[Conversation]
+	EventConversationContactDetached   = "conversation.contact.detached"   // FeaturebaseEvent[Conversation]
+	EventConversationRead              = "conversation.read"               // FeaturebaseEvent[Conversation]
+	EventConversationPartRedacted      = "conversation_part.redacted"      // FeaturebaseEvent[ConversationPart]
+)
+
 // eventTypes maps each of the 32 event types to a new value of its typed event.
 var eventTypes = map[string]func() any{
-	"FEEDBACK_CREATED":  func() any { return new(HarvestrEvent[Feedback]) },
-	"FEEDBACK_UPDATED":  func() any { return new(HarvestrEvent[Feedback]) },
-	"DISCOVERY_CREATED": func() any { return new(HarvestrEvent[Discovery]) },
-	"DISCOVERY_UPDATED": func() any { return new(HarvestrEvent[Discovery]) },
-	"COMPONENT_CREATED": func() any { return new(HarvestrEvent[Component]) },
-	"COMPONENT_UPDATED": func() any { return new(HarvestrEvent[Component]) },
-	"MESSAGE_CREATED":   func() any { return new(HarvestrEvent[Message]) },
-	"MESSAGE_UPDATED":   func() any { return new(HarvestrEvent[Message]) },
+	EventFeedbackCreated:  func() any { return new(HarvestrEvent[Feedback]) },
+	EventFeedbackUpdated:  func() any { return new(HarvestrEvent[Feedback]) },
+	EventDiscoveryCreated: func() any { return new(HarvestrEvent[Discovery]) },
+	EventDiscoveryUpdated: func() any { return new(HarvestrEvent[Discovery]) },
+	EventComponentCreated: func() any { return new(HarvestrEvent[Component]) },
+	EventComponentUpdated: func() any { return new(HarvestrEvent[Component]) },
+	EventMessageCreated:   func() any { return new(HarvestrEvent[Message]) },
+	EventMessageUpdated:   func() any { return new(HarvestrEvent[Message]) },
 
-	"post.created":        func() any { return new(FeaturebaseEvent[Post]) },
-	"post.updated":        func() any { return new(FeaturebaseEvent[Post]) },
-	"post.deleted":        func() any { return new(FeaturebaseEvent[Post]) },
-	"post.voted":          func() any { return new(FeaturebaseEvent[PostVote]) },
-	"changelog.published": func() any { return new(FeaturebaseEvent[Changelog]) },
-	"comment.created":     func() any { return new(FeaturebaseEvent[Comment]) },
-	"comment.updated":     func() any { return new(FeaturebaseEvent[Comment]) },
-	"comment.deleted":     func() any { return new(FeaturebaseEvent[Comment]) },
+	EventPostCreated:        func() any { return new(FeaturebaseEvent[Post]) },
+	EventPostUpdated:        func() any { return new(FeaturebaseEvent[Post]) },
+	EventPostDeleted:        func() any { return new(FeaturebaseEvent[Post]) },
+	EventPostVoted:          func() any { return new(FeaturebaseEvent[PostVote]) },
+	EventChangelogPublished: func() any { return new(FeaturebaseEvent[Changelog]) },
+	EventCommentCreated:     func() any { return new(FeaturebaseEvent[Comment]) },
+	EventCommentUpdated:     func() any { return new(FeaturebaseEvent[Comment]) },
+	EventCommentDeleted:     func() any { return new(FeaturebaseEvent[Comment]) },
 
-	"conversation.user.created":       func() any { return new(FeaturebaseEvent[Conversation]) },
-	"conversation.user.replied":       func() any { return new(FeaturebaseEvent[ConversationPart]) },
-	"conversation.admin.replied":      func() any { return new(FeaturebaseEvent[ConversationPart]) },
-	"conversation.admin.noted":        func() any { return new(FeaturebaseEvent[ConversationPart]) },
-	"conversation.admin.closed":       func() any { return new(FeaturebaseEvent[Conversation]) },
-	"conversation.admin.opened":       func() any { return new(FeaturebaseEvent[Conversation]) },
-	"conversation.admin.snoozed":      func() any { return new(FeaturebaseEvent[Conversation]) },
-	"conversation.admin.unsnoozed":    func() any { return new(FeaturebaseEvent[Conversation]) },
-	"conversation.admin.assigned":     func() any { return new(FeaturebaseEvent[Conversation]) },
-	"conversation.priority.updated":   func() any { return new(FeaturebaseEvent[Conversation]) },
-	"conversation.handover_requested": func() any { return new(FeaturebaseEvent[Conversation]) },
-	"conversation.deleted":            func() any { return new(FeaturebaseEvent[Conversation]) },
-	"conversation.contact.attached":   func() any { return new(FeaturebaseEvent[Conversation]) },
-	"conversation.contact.detached":   func() any { return new(FeaturebaseEvent[Conversation]) },
-	"conversation.read":               func() any { return new(FeaturebaseEvent[Conversation]) },
-	"conversation_part.redacted":      func() any { return new(FeaturebaseEvent[ConversationPart]) },
+	EventConversationUserCreated:       func() any { return new(FeaturebaseEvent[Conversation]) },
+	EventConversationUserReplied:       func() any { return new(FeaturebaseEvent[ConversationPart]) },
+	EventConversationAdminReplied:      func() any { return new(FeaturebaseEvent[ConversationPart]) },
+	EventConversationAdminNoted:        func() any { return new(FeaturebaseEvent[ConversationPart]) },
+	EventConversationAdminClosed:       func() any { return new(FeaturebaseEvent[Conversation]) },
+	EventConversationAdminOpened:       func() any { return new(FeaturebaseEvent[Conversation]) },
+	EventConversationAdminSnoozed:      func() any { return new(FeaturebaseEvent[Conversation]) },
+	EventConversationAdminUnsnoozed:    func() any { return new(FeaturebaseEvent[Conversation]) },
+	EventConversationAdminAssigned:     func() any { return new(FeaturebaseEvent[Conversation]) },
+	EventConversationPriorityUpdated:   func() any { return new(FeaturebaseEvent[Conversation]) },
+	EventConversationHandoverRequested: func() any { return new(FeaturebaseEvent[Conversation]) },
+	EventConversationDeleted:           func() any { return new(FeaturebaseEvent[Conversation]) },
+	EventConversationContactAttached:   func() any { return new(FeaturebaseEvent[Conversation]) },
+	EventConversationContactDetached:   func() any { return new(FeaturebaseEvent[Conversation]) },
+	EventConversationRead:              func() any { return new(FeaturebaseEvent[Conversation]) },
+	EventConversationPartRedacted:      func() any { return new(FeaturebaseEvent[ConversationPart]) },
 }
 
 // ErrUnknownEvent means a body names an event type this package does not know.

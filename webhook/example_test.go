@@ -20,7 +20,7 @@ const postCreated = `{"object":"notification_event","id":"notif_0194","topic":"p
 func ExampleHandler() {
 	h := webhook.NewHandler("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 	h.Deduplicator = webhook.NewMemoryDeduplicator(10_000) // feedwire delivers at least once
-	webhook.On(h, "post.created", func(ctx context.Context, e *webhook.FeaturebaseEvent[webhook.Post]) error {
+	webhook.On(h, webhook.EventPostCreated, func(ctx context.Context, e *webhook.FeaturebaseEvent[webhook.Post]) error {
 		fmt.Println("new post:", e.Data.Item.Title)
 		return nil
 	})

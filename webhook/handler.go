@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"sync"
 )
 
@@ -15,11 +16,14 @@ import (
 const DefaultMaxBodyBytes = 1 << 20
 
 // Handler receives feedwire's webhooks: it reads the body (at most MaxBodyBytes),
-// verifies every signature, decodes the event and calls the function registered for
-// its type. It answers 200 when that function returns nil or when no function is
+// verifies its signature (Verify), decodes the event and calls the function registered
+// for its type. It answers 200 when that function returns nil or when no function is
 // registered for the type (there is nothing to retry), 401 when verification fails,
 // 400 for a body it cannot decode, 413 for one too large, and 500 when the function
 // fails, so that feedwire tries again later.
+//
+// It also answers the harvestr challenge that registering a harvestr webhook sends:
+// 200 when its signature verifies (VerifyChallenge), 401 when not.
 //
 // The function runs before the answer is sent, and feedwire waits at most the
 // webhook's timeout (5s by default): do slow work elsewhere, after queueing it.
@@ -30,22 +34,37 @@ type Handler struct {
 
 	// MaxBodyBytes bounds the body read; bigger ones are refused with 413.
 	MaxBodyBytes int64
+	// NoChallenge, when set, refuses the harvestr challenge (401), so that no harvestr
+	// webhook can be registered to this receiver.
+	NoChallenge bool
 	// Deduplicator, when set, drops deliveries whose envelope id it has seen done.
 	Deduplicator Deduplicator
 	// Logger, when set, logs refused requests and failed functions.
 	Logger *slog.Logger
 }
 
-// NewHandler returns a handler that verifies with the webhook's secret.
+// NewHandler returns a handler that verifies with the webhook's secret. During a
+// rotation, pass the other secret too, WithSecrets(old), and either verifies.
 func NewHandler(secret string, opts ...Option) *Handler {
 	return &Handler{secret: secret, opts: opts, funcs: map[string]func(context.Context, []byte) error{},
 		MaxBodyBytes: DefaultMaxBodyBytes}
 }
 
-// On registers fn for an event type. T is the typed event the type decodes to, as
-// Decode returns it: HarvestrEvent[Message] for MESSAGE_CREATED,
-// FeaturebaseEvent[Post] for post.created, and so on.
+// On registers fn for an event type, one of the Event constants. T is the typed event
+// the type decodes to, as Decode returns it: HarvestrEvent[Message] for
+// EventMessageCreated, FeaturebaseEvent[Post] for EventPostCreated, and so on.
+//
+// Like http.ServeMux given a bad pattern, On panics when eventType is not one of the
+// 32 types or T is not its typed event: a mistake that would otherwise answer every
+// such delivery 200 with an empty event shows when the receiver starts.
 func On[T any](h *Handler, eventType string, fn func(ctx context.Context, event *T) error) {
+	newEvent, ok := eventTypes[eventType]
+	if !ok {
+		panic(fmt.Sprintf("webhook.On: unknown event type %q; use one of the Event constants", eventType))
+	}
+	if want, got := reflect.TypeOf(newEvent()), reflect.TypeFor[*T](); got != want {
+		panic(fmt.Sprintf("webhook.On: %s decodes to %v, not %v", eventType, want.Elem(), got.Elem()))
+	}
 	h.funcs[eventType] = func(ctx context.Context, body []byte) error {
 		event := new(T)
 		if err := json.Unmarshal(body, event); err != nil {
@@ -78,6 +97,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.MaxBodyBytes))
 	if err != nil {
 		h.refuse(w, r, http.StatusRequestEntityTooLarge, "the body is too large")
+		return
+	}
+	if isChallenge(r.Header, body) {
+		if h.NoChallenge {
+			h.refuse(w, r, http.StatusUnauthorized, "this receiver takes no harvestr challenge")
+		} else if err := VerifyChallenge(h.secret, r.Header, body, h.opts...); err != nil {
+			h.refuse(w, r, http.StatusUnauthorized, err.Error())
+		} else {
+			w.WriteHeader(http.StatusOK)
+		}
 		return
 	}
 	if err := Verify(h.secret, r.Header, body, h.opts...); err != nil {
@@ -113,6 +142,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Deduplicator.Done(env.ID)
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// isChallenge reports whether a request is the harvestr challenge: signed in the
+// challenge's header, and a JSON object of a single "challenge" string.
+func isChallenge(header http.Header, body []byte) bool {
+	if header.Get(HeaderHarvestrChallengeSignature) == "" {
+		return false
+	}
+	var fields map[string]json.RawMessage
+	var challenge string
+	return json.Unmarshal(body, &fields) == nil && len(fields) == 1 &&
+		fields["challenge"] != nil && json.Unmarshal(fields["challenge"], &challenge) == nil
 }
 
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, reason string) {

@@ -145,3 +145,158 @@ func TestHandler(t *testing.T) {
 		t.Error("lost the first delivery")
 	}
 }
+
+// serve sends req to h and returns the status it answers.
+func serve(h http.Handler, req *http.Request) int {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Code
+}
+
+// challengeRequest is the harvestr challenge as feedwire sends it, signed with key.
+func challengeRequest(key string) *http.Request {
+	body := []byte(`{"challenge":"1b0c9c9e-7d55-4f1a-9c57-0c2a4a0e4e11"}`)
+	req := httptest.NewRequest("POST", "/webhooks", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(webhook.HeaderHarvestrChallengeSignature, webhook.SignHarvestr(key, body))
+	return req
+}
+
+// TestHandlerAnswersTheChallenge: a receiver built on Handler can be registered as a
+// harvestr webhook: it answers a challenge signed with its secret 200, without calling
+// any function, and refuses one signed otherwise, or every one when told to.
+func TestHandlerAnswersTheChallenge(t *testing.T) {
+	h := webhook.NewHandler(testSecret)
+	h.OnAny(func(context.Context, any) error {
+		t.Error("a function ran for the challenge")
+		return nil
+	})
+	if code := serve(h, challengeRequest(testSecret)); code != 200 {
+		t.Errorf("the challenge signed with the secret: %d, want 200", code)
+	}
+	for _, key := range []string{"", "whsec_b3RoZXIgc2VjcmV0IG9mIDI0IGJ5dGVzISE="} {
+		if code := serve(h, challengeRequest(key)); code != 401 {
+			t.Errorf("the challenge signed with %q: %d, want 401", key, code)
+		}
+	}
+	unsigned := challengeRequest(testSecret)
+	unsigned.Header.Del(webhook.HeaderHarvestrChallengeSignature)
+	if code := serve(h, unsigned); code != 401 {
+		t.Errorf("an unsigned challenge: %d, want 401", code)
+	}
+	// A webhook without a secret signs its challenge with the empty key.
+	if code := serve(webhook.NewHandler(""), challengeRequest("")); code != 200 {
+		t.Errorf("the challenge of a webhook without a secret, to a handler without one: %d, want 200", code)
+	}
+	// A rotation: either secret's challenge passes.
+	if code := serve(webhook.NewHandler("new text", webhook.WithSecrets(testSecret)), challengeRequest(testSecret)); code != 200 {
+		t.Errorf("the challenge signed with the older of two secrets: %d, want 200", code)
+	}
+	h.NoChallenge = true
+	if code := serve(h, challengeRequest(testSecret)); code != 401 {
+		t.Errorf("a challenge to a handler that takes none: %d, want 401", code)
+	}
+}
+
+// TestHandlerThroughARotation: during a rotation's grace period feedwire signs with both
+// secrets, and a receiver on the old one, one on the new one, and one on both all keep
+// verifying, in both formats; once the period ends, the old one alone stops.
+func TestHandlerThroughARotation(t *testing.T) {
+	bodies := catalogBodies(t)
+	oldSecret, newSecret := testSecret, webhook.NewSecret()
+	receivers := map[string]*webhook.Handler{
+		"old":  webhook.NewHandler(oldSecret),
+		"new":  webhook.NewHandler(newSecret),
+		"both": webhook.NewHandler(newSecret, webhook.WithSecrets(oldSecret)),
+	}
+	deliver := func(format, event string, secrets ...string) *http.Request {
+		body := bodies[event]
+		req := httptest.NewRequest("POST", "/webhooks", bytes.NewReader(body))
+		if err := webhook.SignHeaders(req.Header, format, "wh_1", "msg_1", body, time.Now(), secrets...); err != nil {
+			t.Fatal(err)
+		}
+		return req
+	}
+	for _, c := range []struct{ format, event string }{
+		{webhook.FormatHarvestr, webhook.EventMessageCreated},
+		{webhook.FormatFeaturebase, webhook.EventPostCreated},
+	} {
+		for name, h := range receivers {
+			if code := serve(h, deliver(c.format, c.event, newSecret, oldSecret)); code != 200 {
+				t.Errorf("%s during the grace period, to a receiver on the %s secret: %d, want 200", c.format, name, code)
+			}
+			// A receiver that checks only the vendor header, as the vendor documents.
+			req := deliver(c.format, c.event, newSecret, oldSecret)
+			req.Header.Del(webhook.HeaderWebhookSignature)
+			if code := serve(h, req); name != "new" && code != 200 {
+				t.Errorf("%s vendor header during the grace period, to a receiver on the %s secret: %d, want 200", c.format, name, code)
+			}
+			want := 200
+			if name == "old" {
+				want = 401
+			}
+			if code := serve(h, deliver(c.format, c.event, newSecret)); code != want {
+				t.Errorf("%s after the grace period, to a receiver on the %s secret: %d, want %d", c.format, name, code, want)
+			}
+		}
+	}
+	// The Standard Webhooks signature decides when present: a valid vendor header does
+	// not save a forged one.
+	req := deliver(webhook.FormatHarvestr, webhook.EventMessageCreated, oldSecret)
+	req.Header.Set(webhook.HeaderWebhookSignature, "v1,Zm9yZ2Vk")
+	if code := serve(receivers["old"], req); code != 401 {
+		t.Errorf("a forged webhook-signature beside a valid vendor one: %d, want 401", code)
+	}
+}
+
+// TestOnRefusesMistakes: registering an unknown event type, or the wrong typed event
+// for one, panics at once rather than answering those deliveries 200 with an empty
+// event.
+func TestOnRefusesMistakes(t *testing.T) {
+	panics := func(name string, register func(h *webhook.Handler), want string) {
+		t.Helper()
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), want) {
+				t.Errorf("%s: panicked with %v, want a message with %q", name, r, want)
+			}
+		}()
+		register(webhook.NewHandler(testSecret))
+	}
+	panics("a misspelt event", func(h *webhook.Handler) {
+		webhook.On(h, "post.create", func(context.Context, *webhook.FeaturebaseEvent[webhook.Post]) error { return nil })
+	}, `unknown event type "post.create"`)
+	panics("the wrong typed event", func(h *webhook.Handler) {
+		webhook.On(h, webhook.EventMessageCreated, func(context.Context, *webhook.FeaturebaseEvent[webhook.Post]) error { return nil })
+	}, "MESSAGE_CREATED decodes to webhook.HarvestrEvent[")
+	panics("a part for a conversation", func(h *webhook.Handler) {
+		webhook.On(h, webhook.EventConversationUserCreated, func(context.Context, *webhook.FeaturebaseEvent[webhook.ConversationPart]) error { return nil })
+	}, "conversation.user.created decodes to")
+}
+
+// TestEventConstants: there is a constant for each of the 32 types, and each
+// registers with its typed event.
+func TestEventConstants(t *testing.T) {
+	constants := []string{
+		webhook.EventFeedbackCreated, webhook.EventFeedbackUpdated, webhook.EventDiscoveryCreated, webhook.EventDiscoveryUpdated,
+		webhook.EventComponentCreated, webhook.EventComponentUpdated, webhook.EventMessageCreated, webhook.EventMessageUpdated,
+		webhook.EventPostCreated, webhook.EventPostUpdated, webhook.EventPostDeleted, webhook.EventPostVoted,
+		webhook.EventChangelogPublished, webhook.EventCommentCreated, webhook.EventCommentUpdated, webhook.EventCommentDeleted,
+		webhook.EventConversationUserCreated, webhook.EventConversationUserReplied, webhook.EventConversationAdminReplied,
+		webhook.EventConversationAdminNoted, webhook.EventConversationAdminClosed, webhook.EventConversationAdminOpened,
+		webhook.EventConversationAdminSnoozed, webhook.EventConversationAdminUnsnoozed, webhook.EventConversationAdminAssigned,
+		webhook.EventConversationPriorityUpdated, webhook.EventConversationHandoverRequested, webhook.EventConversationDeleted,
+		webhook.EventConversationContactAttached, webhook.EventConversationContactDetached, webhook.EventConversationRead,
+		webhook.EventConversationPartRedacted,
+	}
+	bodies := catalogBodies(t)
+	seen := map[string]bool{}
+	for _, c := range constants {
+		if bodies[c] == nil || seen[c] {
+			t.Errorf("constant %q is not one of the catalog's types, or repeats", c)
+		}
+		seen[c] = true
+	}
+	if len(seen) != len(bodies) {
+		t.Errorf("%d constants for %d types", len(seen), len(bodies))
+	}
+}

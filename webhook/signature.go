@@ -121,30 +121,34 @@ const (
 // the webhook's current secret, "" when it has none, then any that keep signing during
 // a rotation's grace period. webhookID names the webhook and envelopeID the delivery.
 //
-// The headers of the format are keyed with the current secret: for "harvestr",
-// X-Harvestr-Webhook-Id and, when there is a secret, X-Harvestr-Webhook-Signature; for
-// "featurebase", which always has a secret, X-Webhook-Timestamp and X-Webhook-Signature.
-// Then the Standard Webhooks ones: webhook-id and webhook-timestamp always, and
-// webhook-signature with a signature for each non-empty secret (two during a grace
-// period), left out when there is none.
+// The headers of the format carry one signature, keyed with the oldest of secrets:
+// the current one, or during a rotation's grace period the previous one, which every
+// receiver held when the rotation began; so the rotation breaks none of them before
+// the period ends, when the vendor headers move to the new secret. For "harvestr",
+// X-Harvestr-Webhook-Id and, when that secret is not empty,
+// X-Harvestr-Webhook-Signature; for "featurebase", X-Webhook-Timestamp and
+// X-Webhook-Signature. Then the Standard Webhooks ones: webhook-id and
+// webhook-timestamp always, and webhook-signature with a signature for each non-empty
+// secret (two during a grace period), left out when there is none: a receiver that
+// checks it verifies with the old secret or the new one alike.
 func SignHeaders(h http.Header, format, webhookID, envelopeID string, body []byte, now time.Time, secrets ...string) error {
-	var current string
+	var vendorKey string
 	if len(secrets) > 0 {
-		current = secrets[0]
+		vendorKey = secrets[len(secrets)-1]
 	}
 	ts := now.Unix()
 	switch format {
 	case FormatHarvestr:
 		h.Set(HeaderHarvestrWebhookID, webhookID)
-		if current != "" {
-			h.Set(HeaderHarvestrSignature, SignHarvestr(current, body))
+		if vendorKey != "" {
+			h.Set(HeaderHarvestrSignature, SignHarvestr(vendorKey, body))
 		}
 	case FormatFeaturebase:
-		if current == "" {
+		if vendorKey == "" {
 			return fmt.Errorf("%w: a featurebase delivery is always signed", ErrNoSecret)
 		}
 		h.Set(HeaderFeaturebaseTimestamp, strconv.FormatInt(ts, 10))
-		h.Set(HeaderFeaturebaseSignature, SignFeaturebase(current, ts, body))
+		h.Set(HeaderFeaturebaseSignature, SignFeaturebase(vendorKey, ts, body))
 	default:
 		return fmt.Errorf("webhook: unknown format %q", format)
 	}

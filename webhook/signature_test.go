@@ -90,7 +90,7 @@ func TestSignStandardTextSecret(t *testing.T) {
 
 // TestSignHeadersSecrets checks which headers each kind of secret yields: none signs
 // nothing but the challenge, and during a grace period every non-empty secret signs
-// webhook-signature while the vendor signature uses the current one.
+// webhook-signature while the vendor signature uses the previous one, the oldest.
 func TestSignHeadersSecrets(t *testing.T) {
 	body := []byte(`{"id":"a0b1","event":"MESSAGE_CREATED","data":{}}`)
 	now := time.Unix(1700000000, 0)
@@ -105,9 +105,9 @@ func TestSignHeadersSecrets(t *testing.T) {
 		{"no secrets at all", nil, "", 0},
 		{"text secret", []string{"my shared token 42"}, "my shared token 42", 1},
 		{"whsec secret", []string{old}, old, 1},
-		{"rotated from none", []string{"my shared token 42", ""}, "my shared token 42", 1},
-		{"rotated to none", []string{"", old}, "", 1},
-		{"rotated to text", []string{"my shared token 42", old}, "my shared token 42", 2},
+		{"rotated from none", []string{"my shared token 42", ""}, "", 1},
+		{"rotated to none", []string{"", old}, old, 1},
+		{"rotated to text", []string{"my shared token 42", old}, old, 2},
 	}
 	for _, tc := range tests {
 		h := http.Header{}

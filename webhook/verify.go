@@ -38,9 +38,17 @@ func WithTolerance(d time.Duration) Option { return func(v *verifier) { v.tolera
 // WithClock sets the clock timestamps are checked against, for tests.
 func WithClock(now func() time.Time) Option { return func(v *verifier) { v.now = now } }
 
+// WithSecrets adds secrets that verify too, beside the one given: during a rotation's
+// grace period, a receiver that holds both the old and the new secret keeps verifying
+// whichever feedwire signs with, and can drop the old one when the period ends.
+func WithSecrets(more ...string) Option {
+	return func(v *verifier) { v.secrets = append(v.secrets, more...) }
+}
+
 type verifier struct {
 	tolerance time.Duration
 	now       func() time.Time
+	secrets   []string // besides the one given
 }
 
 func newVerifier(opts []Option) verifier {
@@ -106,37 +114,59 @@ func VerifyStandard(secret string, body []byte, id, timestamp, signatures string
 	return fmt.Errorf("%w: %s", ErrInvalidSignature, HeaderWebhookSignature)
 }
 
-// Verify checks every signature a feedwire delivery carries in header: the vendor one
-// of its format (harvestr or featurebase) and the Standard Webhooks one. All that are
-// present must pass, and at least one must be present, so the deliveries of a harvestr
-// webhook without a secret, which carry none, do not verify. secret is the webhook's,
-// as the API shows it: "whsec_" and base64, or a harvestr webhook's own text.
+// Verify checks a feedwire delivery's signature against secret and any WithSecrets
+// adds. secret is the webhook's, as the API shows it: "whsec_" and base64, or a harvestr
+// webhook's own text.
+//
+// The Standard Webhooks signature (webhook-signature), when present, decides: it covers
+// the delivery's id and timestamp as well as the body, and during a rotation's grace
+// period it carries a signature for each secret, so a receiver on either one verifies.
+// Without it, the vendor signature of the format does (X-Harvestr-Webhook-Signature or
+// X-Webhook-Signature), which feedwire signs with the old secret until a rotation's
+// grace period ends. The deliveries of a harvestr webhook without a secret carry
+// neither, and do not verify.
 func Verify(secret string, header http.Header, body []byte, opts ...Option) error {
-	checked := 0
-	if sig := header.Get(HeaderHarvestrSignature); sig != "" {
-		if err := VerifyHarvestr(secret, body, sig); err != nil {
-			return err
+	secrets := append([]string{secret}, newVerifier(opts).secrets...)
+	check := func(verify func(secret string) error) error {
+		var err error
+		for _, s := range secrets {
+			if err = verify(s); err == nil || !errors.Is(err, ErrInvalidSignature) {
+				return err
+			}
 		}
-		checked++
-	}
-	if sig := header.Get(HeaderFeaturebaseSignature); sig != "" {
-		if err := VerifyFeaturebase(secret, body, header.Get(HeaderFeaturebaseTimestamp), sig, opts...); err != nil {
-			return err
-		}
-		checked++
+		return err // ErrInvalidSignature with every secret
 	}
 	if sig := header.Get(HeaderWebhookSignature); sig != "" {
-		err := VerifyStandard(secret, body, header.Get(HeaderWebhookID), header.Get(HeaderWebhookTimestamp), sig, opts...)
-		if err != nil {
-			return err
+		return check(func(secret string) error {
+			return VerifyStandard(secret, body, header.Get(HeaderWebhookID), header.Get(HeaderWebhookTimestamp), sig, opts...)
+		})
+	}
+	if sig := header.Get(HeaderHarvestrSignature); sig != "" {
+		return check(func(secret string) error { return VerifyHarvestr(secret, body, sig) })
+	}
+	if sig := header.Get(HeaderFeaturebaseSignature); sig != "" {
+		return check(func(secret string) error {
+			return VerifyFeaturebase(secret, body, header.Get(HeaderFeaturebaseTimestamp), sig, opts...)
+		})
+	}
+	return fmt.Errorf("%w: no %s, %s or %s header", ErrMissingSignature, HeaderWebhookSignature,
+		HeaderHarvestrSignature, HeaderFeaturebaseSignature)
+}
+
+// VerifyChallenge checks the harvestr challenge: a POST of {"challenge":"<uuid>"},
+// signed in X-Harvestr-Signature with the webhook's secret, or with the empty key when
+// the webhook has none (pass "" as secret, or in WithSecrets, to accept that).
+func VerifyChallenge(secret string, header http.Header, body []byte, opts ...Option) error {
+	sig := header.Get(HeaderHarvestrChallengeSignature)
+	if sig == "" {
+		return fmt.Errorf("%w: no %s header", ErrMissingSignature, HeaderHarvestrChallengeSignature)
+	}
+	for _, s := range append([]string{secret}, newVerifier(opts).secrets...) {
+		if hmac.Equal([]byte(strings.ToLower(sig)), []byte(SignHarvestr(s, body))) {
+			return nil
 		}
-		checked++
 	}
-	if checked == 0 {
-		return fmt.Errorf("%w: no %s, %s or %s header", ErrMissingSignature, HeaderHarvestrSignature,
-			HeaderFeaturebaseSignature, HeaderWebhookSignature)
-	}
-	return nil
+	return fmt.Errorf("%w: %s", ErrInvalidSignature, HeaderHarvestrChallengeSignature)
 }
 
 // checkTimestamp parses Unix seconds and checks them against the tolerance.

@@ -18,8 +18,9 @@ import (
 //   - a delivery signed by SignHeaders, in either format, with any secret, envelope id,
 //     time and body, verifies with that secret at that time;
 //   - the same delivery with one byte changed in its body, a signature, a timestamp or
-//     the envelope id does not verify. (A hex signature is read in either case, so a
-//     change of case alone is no change.)
+//     the envelope id does not verify; the vendor headers are changed in a copy
+//     without webhook-signature, which decides when present. (A hex signature is read
+//     in either case, so a change of case alone is no change.)
 func FuzzVerify(f *testing.F) {
 	f.Add(testSecret, []byte(`{"id":"1","event":"MESSAGE_CREATED"}`), false, "5f0c1f6e", int64(1736951400), uint16(3), byte(1), "sha", "1736951400", "msg_1")
 	f.Add("my own harvestr token", []byte(`{}`), false, "id", int64(0), uint16(0), byte(0x20), "", "", "")
@@ -83,22 +84,35 @@ func FuzzVerify(f *testing.F) {
 				t.Errorf("Verify with body byte %d changed: %v, want ErrInvalidSignature", int(at)%len(changed), err)
 			}
 		}
-		// One byte changed in a header the signatures cover.
-		for _, name := range []string{webhook.HeaderHarvestrSignature, webhook.HeaderFeaturebaseSignature,
-			webhook.HeaderFeaturebaseTimestamp, webhook.HeaderWebhookSignature, webhook.HeaderWebhookTimestamp, webhook.HeaderWebhookID} {
-			v := h.Get(name)
-			if v == "" {
-				continue
-			}
-			b := []byte(v)
-			b[int(at)%len(b)] ^= mask
-			if strings.EqualFold(string(b), v) && name != webhook.HeaderWebhookSignature && name != webhook.HeaderWebhookID {
-				continue // a hex signature in another case is the same signature
-			}
-			changed := h.Clone()
-			changed.Set(name, string(b))
-			if err := webhook.Verify(secret, changed, body, clock); err == nil {
-				t.Errorf("Verify with %s changed from %q to %q: verified", name, v, b)
+		// The vendor signature alone, as a receiver of the vendor's scheme checks it.
+		vendorOnly := h.Clone()
+		vendorOnly.Del(webhook.HeaderWebhookSignature)
+		if err := webhook.Verify(secret, vendorOnly, body, clock); err != nil {
+			t.Fatalf("Verify of its own vendor signature alone: %v (headers %q)", err, vendorOnly)
+		}
+		// One byte changed in a header the deciding signature covers.
+		for _, c := range []struct {
+			header http.Header
+			names  []string
+		}{
+			{h, []string{webhook.HeaderWebhookSignature, webhook.HeaderWebhookTimestamp, webhook.HeaderWebhookID}},
+			{vendorOnly, []string{webhook.HeaderHarvestrSignature, webhook.HeaderFeaturebaseSignature, webhook.HeaderFeaturebaseTimestamp}},
+		} {
+			for _, name := range c.names {
+				v := c.header.Get(name)
+				if v == "" {
+					continue
+				}
+				b := []byte(v)
+				b[int(at)%len(b)] ^= mask
+				if strings.EqualFold(string(b), v) && name != webhook.HeaderWebhookSignature && name != webhook.HeaderWebhookID {
+					continue // a hex signature in another case is the same signature
+				}
+				changed := c.header.Clone()
+				changed.Set(name, string(b))
+				if err := webhook.Verify(secret, changed, body, clock); err == nil {
+					t.Errorf("Verify with %s changed from %q to %q: verified", name, v, b)
+				}
 			}
 		}
 	})

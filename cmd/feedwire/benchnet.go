@@ -35,8 +35,12 @@ type localServer struct {
 
 // localClient is a keep-alive client with room for conns idle connections to one host.
 func localClient(conns int) *http.Client {
+	// MaxConnsPerHost bounds the connections too: an open-loop phase that falls behind
+	// queues its requests here (their latency counts from when each was due) rather
+	// than opening one connection per waiting request until the process runs out of
+	// file descriptors.
 	return &http.Client{Transport: &http.Transport{
-		Proxy: nil, MaxIdleConns: conns, MaxIdleConnsPerHost: conns, DisableCompression: true,
+		Proxy: nil, MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true,
 	}}
 }
 

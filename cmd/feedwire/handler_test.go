@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -120,4 +122,75 @@ func fireHarvestr(t *testing.T, url, key string) {
 	call(t, key, "PATCH", url+"/v1/components/"+component, map[string]any{"description": "Charts"}, 200)
 	feedback := call(t, key, "POST", url+"/v1/feedback", map[string]any{"messageId": message, "discoveryId": discovery, "score": 3}, 201)["id"].(string)
 	call(t, key, "PATCH", url+"/v1/feedback/"+feedback, map[string]any{"starred": true}, 200)
+}
+
+// TestHandlerAsHarvestrReceiver registers a harvestr webhook to a receiver built only
+// with webhook.Handler, which answers the challenge, then rotates the webhook's
+// secret: through the grace period a receiver on the old secret and one on the new
+// secret both verify every delivery, and once it ends only the new one does.
+func TestHandlerAsHarvestrReceiver(t *testing.T) {
+	s := startServer(t, "--allow-private-networks")
+	key := s.createKey(t, "acme")
+	const oldSecret = "our shared token 7"
+	var mu sync.Mutex
+	handlers := map[string]http.Handler{"old": webhook.NewHandler(oldSecret)}
+	answers := make(chan map[string]int, 10) // each delivery's answer from each handler
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		got := map[string]int{}
+		for name, h := range handlers {
+			req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+			req.Header = r.Header.Clone()
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			got[name] = rec.Code
+		}
+		w.WriteHeader(got["old"])
+		if r.Header.Get(webhook.HeaderHarvestrChallengeSignature) == "" {
+			answers <- got
+		}
+	}))
+	defer receiver.Close()
+
+	// The challenge is answered by the handler alone: the registration succeeds.
+	hook := call(t, key, "POST", s.url+"/v1/webhooks", map[string]any{"name": "sdk", "url": receiver.URL,
+		"format": "harvestr", "topics": []string{"MESSAGE_CREATED"}, "secret": oldSecret}, 201)
+	id := hook["id"].(string)
+	user := call(t, key, "POST", s.url+"/v1/users", map[string]any{"name": "Ada", "type": "customer"}, 201)["id"]
+	deliver := func() map[string]int {
+		t.Helper()
+		call(t, key, "POST", s.url+"/v1/messages", map[string]any{"title": "Export", "content": "Please",
+			"channel": "MAIL", "requesterId": user, "submitterId": user}, 201)
+		select {
+		case got := <-answers:
+			return got
+		case <-time.After(15 * time.Second):
+			t.Fatal("no delivery within 15s")
+			return nil
+		}
+	}
+	if got := deliver(); got["old"] != 200 {
+		t.Fatalf("before the rotation the handler answered %v, want 200", got)
+	}
+
+	rotated := call(t, key, "POST", s.url+"/v1/webhooks/"+id+"/secret", map[string]any{"gracePeriod": "2s"}, 200)
+	newSecret := rotated["secret"].(string)
+	mu.Lock()
+	handlers["new"] = webhook.NewHandler(newSecret)
+	handlers["both"] = webhook.NewHandler(newSecret, webhook.WithSecrets(oldSecret))
+	mu.Unlock()
+	if got := deliver(); got["old"] != 200 || got["new"] != 200 || got["both"] != 200 {
+		t.Errorf("during the grace period the handlers answered %v, want 200 from each", got)
+	}
+	time.Sleep(2 * time.Second)
+	mu.Lock()
+	delete(handlers, "old") // the receiver now answers with the new secret's verdict
+	handlers["old"] = handlers["new"]
+	handlers["stale"] = webhook.NewHandler(oldSecret)
+	mu.Unlock()
+	if got := deliver(); got["new"] != 200 || got["both"] != 200 || got["stale"] != 401 {
+		t.Errorf("after the grace period the handlers answered %v, want 200 from the new secret and both, 401 from the old one", got)
+	}
 }
