@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/feedwire/feedwire"
@@ -31,8 +34,12 @@ func keysCreate(ctx context.Context, e env, args []string) error {
 	workspace := fs.String("workspace", "default", "name of the workspace the key acts for")
 	name := fs.String("name", "", "a name for people, such as ci")
 	expiresIn := fs.Duration("expires-in", 0, "how long the key works, such as 720h; never expires when 0")
-	database := databaseFlag(fs, e)
+	database := databaseFlag(fs)
+	create := fs.Bool("create-database", false, "start a new SQLite database if there is none at --database (serve makes one when it first starts)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkDatabaseExists(*database, *create); err != nil {
 		return err
 	}
 	in := feedwire.APIKeyInput{ExpiresIn: *expiresIn}
@@ -50,6 +57,20 @@ func keysCreate(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, key.Secret)
 	fmt.Fprintf(e.stderr, "created API key %s (%s…) for workspace %q (%s)%s\n", key.ID, key.Prefix, ws.Name, ws.ID, expiry(key.ExpiresAt))
+	return nil
+}
+
+// checkDatabaseExists refuses a SQLite database that does not exist unless create is
+// set: run from another directory, keys create would otherwise make a new, empty
+// database and a key that the server, on its own database, refuses.
+func checkDatabaseExists(dsn string, create bool) error {
+	path, isSQLite := strings.CutPrefix(dsn, "sqlite:")
+	if !isSQLite || create {
+		return nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return usageError(fmt.Sprintf("keys create: there is no database at %s: run it where feedwire serve runs, or pass the server's --database; --create-database starts a new one", path))
+	}
 	return nil
 }
 

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -105,4 +108,22 @@ func TestKeysTenancy(t *testing.T) {
 		}
 	}
 	call(t, acme, "GET", s.url+"/v1/users", nil, 200)
+}
+
+// TestKeysCreateNeedsADatabase: keys create run where there is no database (another
+// directory than the server's) refuses, and creates nothing, unless told to start one.
+func TestKeysCreateNeedsADatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "elsewhere.db")
+	err := run(context.Background(), []string{"keys", "create", "--database", "sqlite:" + path}, noEnv, io.Discard, io.Discard)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "no database at") {
+		t.Errorf("keys create without a database: %v (exit %d), want a usage error", err, exitCode(err))
+	}
+	if _, statErr := os.Stat(path); !errors.Is(statErr, os.ErrNotExist) {
+		t.Errorf("keys create without a database left a file at %s (%v)", path, statErr)
+	}
+	var stdout strings.Builder
+	err = run(context.Background(), []string{"keys", "create", "--create-database", "--database", "sqlite:" + path}, noEnv, &stdout, io.Discard)
+	if err != nil || !strings.HasPrefix(stdout.String(), "fw_") {
+		t.Errorf("keys create --create-database: %v, printed %q", err, stdout.String())
+	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -46,31 +45,14 @@ type limits struct {
 	RateBurst int
 }
 
-// addFlags reads the limits' environment variables and adds their flags to fs.
-func (l *limits) addFlags(fs *flag.FlagSet, getenv func(string) string) error {
-	settings := []struct {
-		env, def string
-		set      func(string) error
-	}{
-		{"FEEDWIRE_READ_TIMEOUT", "10s", durationSetting(&l.ReadTimeout)},
-		{"FEEDWIRE_WRITE_TIMEOUT", "30s", durationSetting(&l.WriteTimeout)},
-		{"FEEDWIRE_IDLE_TIMEOUT", "60s", durationSetting(&l.IdleTimeout)},
-		{"FEEDWIRE_MAX_CONNECTIONS", "1024", intSetting(&l.MaxConnections)},
-		{"FEEDWIRE_RATE_LIMIT", "10000", intSetting(&l.RateLimit)},
-		{"FEEDWIRE_RATE_BURST", "0", intSetting(&l.RateBurst)},
-	}
-	for _, s := range settings {
-		if err := s.set(envOr(getenv, s.env, s.def)); err != nil {
-			return fmt.Errorf("%s: %w", s.env, err)
-		}
-	}
-	fs.DurationVar(&l.ReadTimeout, "read-timeout", l.ReadTimeout, "time to read a whole request, headers and body; at least 5s (env FEEDWIRE_READ_TIMEOUT)")
-	fs.DurationVar(&l.WriteTimeout, "write-timeout", l.WriteTimeout, "time from a request's headers to the end of its answer (env FEEDWIRE_WRITE_TIMEOUT)")
-	fs.DurationVar(&l.IdleTimeout, "idle-timeout", l.IdleTimeout, "close a keep-alive connection idle this long (env FEEDWIRE_IDLE_TIMEOUT)")
-	fs.IntVar(&l.MaxConnections, "max-connections", l.MaxConnections, "connections the API holds open at once; when all are taken, the one idle longest is closed (env FEEDWIRE_MAX_CONNECTIONS)")
-	fs.IntVar(&l.RateLimit, "rate-limit", l.RateLimit, "requests per second per API key, answered 429 beyond; 0 is no limit (env FEEDWIRE_RATE_LIMIT)")
-	fs.IntVar(&l.RateBurst, "rate-burst", l.RateBurst, "requests per API key at once after a pause; 0 is the rate limit (env FEEDWIRE_RATE_BURST)")
-	return nil
+// addFlags adds the limits' flags to fs.
+func (l *limits) addFlags(fs *flagSet) {
+	fs.DurationVar(&l.ReadTimeout, "read-timeout", 10*time.Second, "time to read a whole request, headers and body; at least 5s (env FEEDWIRE_READ_TIMEOUT)")
+	fs.DurationVar(&l.WriteTimeout, "write-timeout", 30*time.Second, "time from a request's headers to the end of its answer (env FEEDWIRE_WRITE_TIMEOUT)")
+	fs.DurationVar(&l.IdleTimeout, "idle-timeout", 60*time.Second, "close a keep-alive connection idle this long (env FEEDWIRE_IDLE_TIMEOUT)")
+	fs.IntVar(&l.MaxConnections, "max-connections", 1024, "connections the API holds open at once; when all are taken, the one idle longest is closed (env FEEDWIRE_MAX_CONNECTIONS)")
+	fs.IntVar(&l.RateLimit, "rate-limit", 10000, "requests per second per API key, answered 429 beyond; 0 is no limit (env FEEDWIRE_RATE_LIMIT)")
+	fs.IntVar(&l.RateBurst, "rate-burst", 0, "requests per API key at once after a pause; 0 is the rate limit (env FEEDWIRE_RATE_BURST)")
 }
 
 // check refuses limits that cannot work and fills in the burst's default.

@@ -422,14 +422,14 @@ func TestServeLimitSettings(t *testing.T) {
 		})
 	}
 
-	var stderr bytes.Buffer
-	if err := run(context.Background(), []string{"serve", "--help"}, noEnv, io.Discard, &stderr); exitCode(err) != 0 {
+	var stdout bytes.Buffer
+	if err := run(context.Background(), []string{"serve", "--help"}, noEnv, &stdout, io.Discard); exitCode(err) != 0 {
 		t.Fatalf("serve --help: %v", err)
 	}
 	for _, env := range []string{"FEEDWIRE_READ_TIMEOUT", "FEEDWIRE_WRITE_TIMEOUT", "FEEDWIRE_IDLE_TIMEOUT",
 		"FEEDWIRE_MAX_CONNECTIONS", "FEEDWIRE_RATE_LIMIT", "FEEDWIRE_RATE_BURST", "FEEDWIRE_METRICS_ADDR",
 		"FEEDWIRE_WEBHOOK_CONCURRENCY", "FEEDWIRE_WORKSPACE_CONCURRENCY"} {
-		if !strings.Contains(stderr.String(), fmt.Sprintf("(env %s)", env)) {
+		if !strings.Contains(stdout.String(), fmt.Sprintf("(env %s)", env)) {
 			t.Errorf("serve --help does not document %s", env)
 		}
 	}

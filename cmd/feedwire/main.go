@@ -17,6 +17,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
+	"strings"
 	"syscall"
 )
 
@@ -75,6 +77,7 @@ func commands() []command {
 		{"trigger", "fire any of the 32 event types with example resources", runTrigger},
 		{"completion", "print a shell completion script: completion bash|zsh", runCompletion},
 		{"bench", "measure delivery on this machine against its own HTTP ceiling", runBench},
+		{"version", "print the version and the commit feedwire was built from", runVersion},
 	}
 }
 
@@ -86,8 +89,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return usageError("no command given")
 	}
 	name := args[0]
-	if name == "help" || name == "-h" || name == "--help" {
+	switch name {
+	case "help", "-h", "--help":
 		printUsage(stdout)
+		return nil
+	case "--version", "-version":
+		fmt.Fprintln(stdout, version())
 		return nil
 	}
 	for _, c := range commands() {
@@ -107,45 +114,100 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun feedwire <command> --help for a command's flags.")
 }
 
-// newFlagSet returns a flag set that prints its usage, with summary and examples, to
-// the command's stderr.
-func newFlagSet(e env, name, summary, examples string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: feedwire %s [flags]\n\n%s\n\nFlags:\n", name, summary)
-		fs.PrintDefaults()
-		if examples != "" {
-			fmt.Fprintf(e.stderr, "\nExamples:\n%s\n", examples)
-		}
-	}
+// flagSet is a command's flags. A flag whose usage ends with "(env NAME)" takes the
+// value of that environment variable when the command line does not set it, parsed
+// as strictly as the flag; so --help shows each flag's own default, never a value
+// from the environment (an API key, a database password).
+type flagSet struct {
+	*flag.FlagSet
+	e                 env
+	summary, examples string
+}
+
+// newFlagSet returns a command's flag set; --help prints its usage, with summary and
+// examples, on stdout.
+func newFlagSet(e env, name, summary, examples string) *flagSet {
+	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), e: e, summary: summary, examples: examples}
+	// The flag package's own messages are left out: a parse error is returned, and
+	// printed once, by main; help is printed by parse.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
+// printHelp prints the usage, every flag as --name, with its default when it has one.
+func (fs *flagSet) printHelp(w io.Writer) {
+	fmt.Fprintf(w, "Usage: feedwire %s [flags]\n\n%s\n\nFlags:\n", fs.Name(), fs.summary)
+	fs.VisitAll(func(f *flag.Flag) {
+		kind, usage := flag.UnquoteUsage(f)
+		fmt.Fprintf(w, "  --%s", f.Name)
+		if kind != "" {
+			fmt.Fprintf(w, " %s", kind)
+		}
+		fmt.Fprintf(w, "\n      %s", strings.ReplaceAll(usage, "\n", "\n      "))
+		switch f.DefValue {
+		case "", "0", "false", "0s":
+		default:
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+	if fs.examples != "" {
+		fmt.Fprintf(w, "\nExamples:\n%s\n", fs.examples)
+	}
+}
+
+// parse parses args, printing the usage on stdout for --help.
+func (fs *flagSet) parse(args []string) error {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.printHelp(fs.e.stdout)
+		return err
+	case err != nil:
+		return usageError(fmt.Sprintf("%s: %v", fs.Name(), err))
+	}
+	return nil
+}
+
+// applyEnv sets each flag the command line left unset from the environment variable
+// its usage names, through the flag's own parser.
+func (fs *flagSet) applyEnv() error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		m := envVariable.FindStringSubmatch(f.Usage)
+		if err != nil || m == nil || set[f.Name] {
+			return
+		}
+		if value := fs.e.getenv(m[1]); value != "" {
+			if setErr := fs.Set(f.Name, value); setErr != nil {
+				err = usageError(fmt.Sprintf("%s: %s=%q is not a valid --%s: %v", fs.Name(), m[1], value, f.Name, setErr))
+			}
+		}
+	})
+	return err
+}
+
+// envVariable finds the environment variable a flag's usage names.
+var envVariable = regexp.MustCompile(`\(env (FEEDWIRE_[A-Z0-9_]+)\)`)
+
 // parseFlags parses args and refuses leftover arguments.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+func parseFlags(fs *flagSet, args []string) error {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError(fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0)))
 	}
-	return nil
-}
-
-// envOr returns the environment variable, or def when it is unset or empty.
-func envOr(getenv func(string) string, name, def string) string {
-	if v := getenv(name); v != "" {
-		return v
-	}
-	return def
+	return fs.applyEnv()
 }
 
 // defaultDatabase is where feedwire keeps everything when told nothing: one SQLite file
 // in the working directory.
 const defaultDatabase = "sqlite:feedwire.db"
 
-func databaseFlag(fs *flag.FlagSet, e env) *string {
-	return fs.String("database", envOr(e.getenv, "FEEDWIRE_DATABASE", defaultDatabase),
-		"database to use, sqlite:PATH or postgres://USER@HOST/DB (env FEEDWIRE_DATABASE)")
+func databaseFlag(fs *flagSet) *string {
+	return fs.String("database", defaultDatabase, "database to use, sqlite:PATH or postgres://USER@HOST/DB (env FEEDWIRE_DATABASE)")
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -298,8 +300,18 @@ func TestUsage(t *testing.T) {
 	if err := run(context.Background(), []string{"help"}, noEnv, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "serve") {
 		t.Errorf("help: %v, %q", err, stdout.String())
 	}
-	if err := run(context.Background(), []string{"webhooks", "create", "--help"}, noEnv, &stdout, &stderr); exitCode(err) != 0 || !strings.Contains(stderr.String(), "Examples:") {
-		t.Errorf("webhooks create --help: exit %d, printed %q", exitCode(err), stderr.String())
+	stdout.Reset()
+	stderr.Reset()
+	if err := run(context.Background(), []string{"webhooks", "create", "--help"}, noEnv, &stdout, &stderr); exitCode(err) != 0 ||
+		!strings.Contains(stdout.String(), "Examples:") || !strings.Contains(stdout.String(), "\n  --url string\n") || stderr.Len() > 0 {
+		t.Errorf("webhooks create --help: exit %d, printed %q on stdout and %q on stderr; want the usage with --flags on stdout", exitCode(err), stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	if err := run(context.Background(), []string{"--version"}, noEnv, &stdout, &stderr); err != nil || !strings.HasPrefix(stdout.String(), "feedwire ") {
+		t.Errorf("--version: %v, %q", err, stdout.String())
+	}
+	if err := run(context.Background(), []string{"webhooks", "list", "--bogus"}, noEnv, &stdout, &stderr); exitCode(err) != 2 || !strings.Contains(err.Error(), "-bogus") {
+		t.Errorf("an unknown flag: %v (exit %d), want a usage error naming it", err, exitCode(err))
 	}
 	if err := run(context.Background(), []string{"frobnicate"}, noEnv, &stdout, &stderr); exitCode(err) != 2 {
 		t.Errorf("unknown command: got %v (exit %d), want a usage error", err, exitCode(err))
@@ -318,6 +330,56 @@ func TestUsage(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"serve"}, env, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "FEEDWIRE_SHUTDOWN_TIMEOUT") {
 		t.Errorf("bad env: got %v, want an error naming FEEDWIRE_SHUTDOWN_TIMEOUT", err)
+	}
+}
+
+// TestEnvironmentIsParsedStrictly: a setting from the environment is parsed as strictly
+// as its flag, and a malformed one stops the command with an error that names it.
+func TestEnvironmentIsParsedStrictly(t *testing.T) {
+	for variable, value := range map[string]string{
+		"FEEDWIRE_WORKERS": "12abc", "FEEDWIRE_RATE_LIMIT": "10k", "FEEDWIRE_RETENTION": "30d",
+		"FEEDWIRE_ALLOW_PRIVATE_NETWORKS": "maybe", "FEEDWIRE_LOG_LEVEL": "loud", "FEEDWIRE_MAX_WEBHOOKS": "1e3",
+	} {
+		getenv := func(name string) string {
+			if name == variable {
+				return value
+			}
+			return ""
+		}
+		err := run(context.Background(), []string{"serve"}, getenv, io.Discard, io.Discard)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), variable) {
+			t.Errorf("%s=%s: %v (exit %d), want a usage error naming it", variable, value, err, exitCode(err))
+		}
+	}
+}
+
+// TestHelpShowsNoSecret: with an API key and a database password in the environment,
+// no command's help, nor any error about its flags, shows them.
+func TestHelpShowsNoSecret(t *testing.T) {
+	const key, password = "fw_live_do_not_print_me", "pg-password-do-not-print"
+	getenv := func(name string) string {
+		switch name {
+		case "FEEDWIRE_API_KEY":
+			return key
+		case "FEEDWIRE_DATABASE":
+			return "postgres://feedwire:" + password + "@db.internal/feedwire"
+		}
+		return ""
+	}
+	for _, args := range [][]string{
+		{"webhooks", "list", "--help"}, {"webhooks", "list", "--bogus"}, {"webhooks", "list", "--limit", "x"},
+		{"deliveries", "show", "--help"}, {"keys", "create", "--help"}, {"serve", "--help"}, {"migrate", "--help"},
+		{"listen", "--help"}, {"trigger", "--help"}, {"events", "list", "-h"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), args, getenv, &stdout, &stderr)
+		all := stdout.String() + stderr.String() + fmt.Sprint(err)
+		if strings.Contains(all, key) || strings.Contains(all, password) {
+			t.Errorf("%v printed a secret:\n%s", args, all)
+		}
+		if slices.Contains(args, "--help") && (exitCode(err) != 0 || !strings.Contains(stdout.String(), "Usage: feedwire")) {
+			t.Errorf("%v: exit %d, stdout %q; want the usage on stdout, exit 0", args, exitCode(err), stdout.String())
+		}
 	}
 }
 

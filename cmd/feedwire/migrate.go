@@ -10,7 +10,7 @@ import (
 func runMigrate(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "migrate", "Apply the database migrations that have not run yet. serve does this too.",
 		"  feedwire migrate --database sqlite:/var/lib/feedwire/feedwire.db")
-	database := databaseFlag(fs, e)
+	database := databaseFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -20,9 +19,9 @@ type remote struct {
 
 // remoteFlags adds --server, --api-key and --output to a command's flags; the returned
 // function, called after parsing, builds the remote.
-func remoteFlags(fs *flag.FlagSet, e env) func() (*remote, error) {
-	url := fs.String("server", envOr(e.getenv, "FEEDWIRE_URL", "http://127.0.0.1:8080"), "the feedwire server's URL (env FEEDWIRE_URL)")
-	key := fs.String("api-key", e.getenv("FEEDWIRE_API_KEY"), "the API key, from feedwire keys create (env FEEDWIRE_API_KEY)")
+func remoteFlags(fs *flagSet, e env) func() (*remote, error) {
+	url := fs.String("server", "http://127.0.0.1:8080", "the feedwire server's URL (env FEEDWIRE_URL)")
+	key := fs.String("api-key", "", "the API key, from feedwire keys create (env FEEDWIRE_API_KEY)")
 	output := fs.String("output", "table", "table or json")
 	return func() (*remote, error) {
 		if *key == "" {
@@ -37,7 +36,7 @@ func remoteFlags(fs *flag.FlagSet, e env) func() (*remote, error) {
 
 // parseRemote parses a client command's arguments and connects: it returns the remote
 // and the positional arguments, of which there must be want.
-func parseRemote(fs *flag.FlagSet, connect func() (*remote, error), args []string, want int, names string) (*remote, []string, error) {
+func parseRemote(fs *flagSet, connect func() (*remote, error), args []string, want int, names string) (*remote, []string, error) {
 	positional, err := parseArgs(fs, args, want, names)
 	if err != nil {
 		return nil, nil, err
@@ -48,10 +47,10 @@ func parseRemote(fs *flag.FlagSet, connect func() (*remote, error), args []strin
 
 // parseArgs parses flags that may come before, between or after the positional
 // arguments, and returns the positional ones; want is how many there must be.
-func parseArgs(fs *flag.FlagSet, args []string, want int, names string) ([]string, error) {
+func parseArgs(fs *flagSet, args []string, want int, names string) ([]string, error) {
 	var positional []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.parse(args); err != nil {
 			return nil, err
 		}
 		if fs.NArg() == 0 {
@@ -63,7 +62,7 @@ func parseArgs(fs *flag.FlagSet, args []string, want int, names string) ([]strin
 	if len(positional) != want {
 		return nil, usageError(fmt.Sprintf("%s: want %s", fs.Name(), names))
 	}
-	return positional, nil
+	return positional, fs.applyEnv()
 }
 
 // show prints v as indented JSON.

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
@@ -23,8 +24,8 @@ import (
 	"github.com/feedwire/feedwire/wire"
 )
 
-// serveConfig is what serve runs with. Each field is a flag whose default comes from an
-// environment variable, so flags win over the environment.
+// serveConfig is what serve runs with. Each field is a flag that an environment
+// variable sets when the command line does not, so flags win over the environment.
 type serveConfig struct {
 	// Addr is the address to listen on. Defaults to 127.0.0.1:8080 (FEEDWIRE_ADDR).
 	Addr string
@@ -76,43 +77,28 @@ func parseServeConfig(e env, args []string) (serveConfig, error) {
 	var c serveConfig
 	fs := newFlagSet(e, "serve", "Run feedwire: the API, the delivery workers and the sweeper. With no flags it keeps\neverything in feedwire.db in the working directory.",
 		"  feedwire serve\n  feedwire serve --allow-private-networks    # deliver to endpoints on this machine or LAN\n  feedwire serve --addr 0.0.0.0:8080 --database sqlite:/var/lib/feedwire/feedwire.db")
-	fs.StringVar(&c.Addr, "addr", envOr(e.getenv, "FEEDWIRE_ADDR", "127.0.0.1:8080"), "address to listen on (env FEEDWIRE_ADDR)")
-	fs.StringVar(&c.Role, "role", envOr(e.getenv, "FEEDWIRE_ROLE", roleAll), "all, api (the REST API only) or worker (deliveries and timed work) (env FEEDWIRE_ROLE)")
-	database := databaseFlag(fs, e)
-	var err error
-	settings := []struct {
-		env, def string
-		set      func(string) error
-	}{
-		{"FEEDWIRE_ALLOW_PRIVATE_NETWORKS", "false", boolSetting(&c.AllowPrivateNetworks)},
-		{"FEEDWIRE_WORKERS", "128", intSetting(&c.Workers)},
-		{"FEEDWIRE_WEBHOOK_CONCURRENCY", "0", intSetting(&c.WebhookConcurrency)},
-		{"FEEDWIRE_WORKSPACE_CONCURRENCY", "0", intSetting(&c.WorkspaceConcurrency)},
-		{"FEEDWIRE_RETENTION", "720h", durationSetting(&c.Retention)},
-		{"FEEDWIRE_SUSPEND_AFTER", "120h", durationSetting(&c.SuspendAfter)},
-		{"FEEDWIRE_SHUTDOWN_TIMEOUT", "10s", durationSetting(&c.ShutdownTimeout)},
-		{"FEEDWIRE_LOG_LEVEL", "info", func(s string) error { return c.LogLevel.UnmarshalText([]byte(s)) }},
-		{"FEEDWIRE_MAX_WEBHOOKS", "100", maxWebhooksSetting(&c.MaxWebhooks)},
-	}
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on (env FEEDWIRE_ADDR)")
+	fs.StringVar(&c.Role, "role", roleAll, "all, api (the REST API only) or worker (deliveries and timed work) (env FEEDWIRE_ROLE)")
+	database := databaseFlag(fs)
 	c.SecretKey = e.getenv("FEEDWIRE_SECRET_KEY")
-	for _, s := range settings {
-		if err = s.set(envOr(e.getenv, s.env, s.def)); err != nil {
-			return c, fmt.Errorf("%s: %w", s.env, err)
+	c.MaxWebhooks = 100
+	if v := e.getenv("FEEDWIRE_MAX_WEBHOOKS"); v != "" {
+		if err := maxWebhooksSetting(&c.MaxWebhooks)(v); err != nil {
+			return c, usageError(fmt.Sprintf("serve: FEEDWIRE_MAX_WEBHOOKS: %v", err))
 		}
 	}
-	fs.BoolVar(&c.AllowPrivateNetworks, "allow-private-networks", c.AllowPrivateNetworks, "let deliveries reach loopback, private and link-local addresses (env FEEDWIRE_ALLOW_PRIVATE_NETWORKS)")
-	fs.IntVar(&c.Workers, "workers", c.Workers, "delivery attempts at once (env FEEDWIRE_WORKERS)")
-	fs.IntVar(&c.WebhookConcurrency, "webhook-concurrency", c.WebhookConcurrency, "attempts of one webhook at once; 0 is half of --workers (env FEEDWIRE_WEBHOOK_CONCURRENCY)")
-	fs.IntVar(&c.WorkspaceConcurrency, "workspace-concurrency", c.WorkspaceConcurrency, "attempts of one workspace at once; 0 is three quarters of --workers (env FEEDWIRE_WORKSPACE_CONCURRENCY)")
-	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long events, deliveries and attempts are kept (env FEEDWIRE_RETENTION)")
-	fs.DurationVar(&c.SuspendAfter, "suspend-after", c.SuspendAfter, "suspend a webhook with no success for this long; 0 never (env FEEDWIRE_SUSPEND_AFTER)")
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for requests in flight (env FEEDWIRE_SHUTDOWN_TIMEOUT)")
+	c.LogLevel = slog.LevelInfo
+	fs.BoolVar(&c.AllowPrivateNetworks, "allow-private-networks", false, "let deliveries reach loopback, private and link-local addresses (env FEEDWIRE_ALLOW_PRIVATE_NETWORKS)")
+	fs.IntVar(&c.Workers, "workers", 128, "delivery attempts at once (env FEEDWIRE_WORKERS)")
+	fs.IntVar(&c.WebhookConcurrency, "webhook-concurrency", 0, "attempts of one webhook at once; 0 is half of --workers (env FEEDWIRE_WEBHOOK_CONCURRENCY)")
+	fs.IntVar(&c.WorkspaceConcurrency, "workspace-concurrency", 0, "attempts of one workspace at once; 0 is three quarters of --workers (env FEEDWIRE_WORKSPACE_CONCURRENCY)")
+	fs.DurationVar(&c.Retention, "retention", 720*time.Hour, "how long events, deliveries and attempts are kept (env FEEDWIRE_RETENTION)")
+	fs.DurationVar(&c.SuspendAfter, "suspend-after", 120*time.Hour, "suspend a webhook with no success for this long; 0 never (env FEEDWIRE_SUSPEND_AFTER)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for requests in flight (env FEEDWIRE_SHUTDOWN_TIMEOUT)")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env FEEDWIRE_LOG_LEVEL)")
-	fs.StringVar(&c.PublicURL, "public-url", e.getenv("FEEDWIRE_PUBLIC_URL"), "where people reach this feedwire, for links in events; default http://ADDR (env FEEDWIRE_PUBLIC_URL)")
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", envOr(e.getenv, "FEEDWIRE_METRICS_ADDR", "127.0.0.1:9464"), "address to serve GET /metrics on, apart from the API; off serves none (env FEEDWIRE_METRICS_ADDR)")
-	if err := c.limits.addFlags(fs, e.getenv); err != nil {
-		return c, err
-	}
+	fs.StringVar(&c.PublicURL, "public-url", "", "where people reach this feedwire, for links in events; default http://ADDR (env FEEDWIRE_PUBLIC_URL)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "127.0.0.1:9464", "address to serve GET /metrics on, apart from the API; off serves none (env FEEDWIRE_METRICS_ADDR)")
+	c.limits.addFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
@@ -414,31 +400,13 @@ func listen(c serveConfig, logger *slog.Logger, handler, metrics http.Handler) (
 	return append(servers, boundServer{c.httpServer(mux, logger), mln}), nil
 }
 
-func boolSetting(dst *bool) func(string) error {
-	return func(s string) error {
-		switch s {
-		case "true", "1", "yes":
-			*dst = true
-		case "false", "0", "no", "":
-			*dst = false
-		default:
-			return fmt.Errorf("%q is not true or false", s)
-		}
-		return nil
-	}
-}
-
 func intSetting(dst *int) func(string) error {
 	return func(s string) error {
-		_, err := fmt.Sscanf(s, "%d", dst)
-		return err
-	}
-}
-
-func durationSetting(dst *time.Duration) func(string) error {
-	return func(s string) error {
-		d, err := time.ParseDuration(s)
-		*dst = d
-		return err
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", s)
+		}
+		*dst = n
+		return nil
 	}
 }
