@@ -196,12 +196,33 @@ func register[I, O any](api huma.API, s *server, op huma.Operation, h handler[I,
 // any internal error's problem detail quote.
 func (s *server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b := make([]byte, 8)
-		rand.Read(b)
-		id := hex.EncodeToString(b)
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			b := make([]byte, 8)
+			rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
 		w.Header().Set("X-Request-Id", id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
 	})
+}
+
+// validRequestID reports whether a client's X-Request-Id may be kept: 1 to 128 letters,
+// digits and ". _ : -", as a proxy or a client generates them (a UUID, a trace id). Any
+// other is replaced, so that the logs and answers never carry what a client smuggled
+// into them.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func requestID(ctx context.Context) string {
@@ -234,9 +255,10 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		s.logger.LogAttrs(r.Context(), slog.LevelDebug, "request",
+		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
-			slog.Duration("duration", time.Since(start)), slog.String("request_id", requestID(r.Context())))
+			slog.Duration("duration", time.Since(start)), slog.String("request_id", requestID(r.Context())),
+			slog.String("remote", r.RemoteAddr))
 	})
 }
 

@@ -406,6 +406,8 @@ func TestServeLimitSettings(t *testing.T) {
 		{"workspace concurrency in the environment", nil, map[string]string{"FEEDWIRE_WORKSPACE_CONCURRENCY": "100"}, ""},
 		{"webhook concurrency above the workers", []string{"--workers", "8", "--webhook-concurrency", "9"}, nil, "--webhook-concurrency"},
 		{"negative workspace concurrency", []string{"--workspace-concurrency", "-1"}, nil, "--workspace-concurrency"},
+		{"an unknown log format", []string{"--log-format", "xml"}, nil, "--log-format"},
+		{"JSON logs from the environment", nil, map[string]string{"FEEDWIRE_LOG_FORMAT": "json"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

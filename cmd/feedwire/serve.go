@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -57,6 +58,9 @@ type serveConfig struct {
 	ShutdownTimeout time.Duration
 	// LogLevel is debug, info, warn or error. Defaults to info (FEEDWIRE_LOG_LEVEL).
 	LogLevel slog.Level
+	// LogFormat is text (logfmt) or json, one object per line. Defaults to text
+	// (FEEDWIRE_LOG_FORMAT).
+	LogFormat string
 	// PublicURL is where people reach this feedwire; conversation events link to their
 	// conversation under it. Defaults to http:// and Addr (FEEDWIRE_PUBLIC_URL).
 	PublicURL string
@@ -96,6 +100,7 @@ func parseServeConfig(e env, args []string) (serveConfig, error) {
 	fs.DurationVar(&c.SuspendAfter, "suspend-after", 120*time.Hour, "suspend a webhook with no success for this long; 0 never (env FEEDWIRE_SUSPEND_AFTER)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for requests in flight (env FEEDWIRE_SHUTDOWN_TIMEOUT)")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env FEEDWIRE_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "text (key=value) or json, one object per line (env FEEDWIRE_LOG_FORMAT)")
 	fs.StringVar(&c.PublicURL, "public-url", "", "where people reach this feedwire, for links in events; default http://ADDR (env FEEDWIRE_PUBLIC_URL)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "127.0.0.1:9464", "address to serve GET /metrics on, apart from the API; off serves none (env FEEDWIRE_METRICS_ADDR)")
 	c.limits.addFlags(fs)
@@ -107,6 +112,9 @@ func parseServeConfig(e env, args []string) (serveConfig, error) {
 	case roleAll, roleAPI, roleWorker:
 	default:
 		return c, usageError("serve: --role must be all, api or worker")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, usageError("serve: --log-format must be text or json")
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
@@ -159,7 +167,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	logger := newLogger(e.stderr, c.LogFormat, c.LogLevel)
 	st, err := newStack(ctx, c, logger)
 	if err != nil {
 		return err
@@ -398,6 +406,15 @@ func listen(c serveConfig, logger *slog.Logger, handler, metrics http.Handler) (
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics)
 	return append(servers, boundServer{c.httpServer(mux, logger), mln}), nil
+}
+
+// newLogger returns serve's logger: text (key=value) or JSON lines, from level up.
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func intSetting(dst *int) func(string) error {
