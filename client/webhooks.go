@@ -110,6 +110,17 @@ func (c *Client) RotateWebhookSecret(ctx context.Context, id string, grace time.
 	return &w, c.Do(ctx, http.MethodPost, "/v1/webhooks/"+url.PathEscape(id)+"/secret", body, &w)
 }
 
+// TestWebhook queues a delivery of the example event of eventType, or of the webhook's
+// first topic when eventType is "", and returns it.
+func (c *Client) TestWebhook(ctx context.Context, id, eventType string) (*Delivery, error) {
+	var body any
+	if eventType != "" {
+		body = map[string]any{"eventType": eventType}
+	}
+	var d Delivery
+	return &d, c.Do(ctx, http.MethodPost, "/v1/webhooks/"+url.PathEscape(id)+"/test", body, &d)
+}
+
 // DeleteWebhook deletes a webhook with its deliveries.
 func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
 	return c.Do(ctx, http.MethodDelete, "/v1/webhooks/"+url.PathEscape(id), nil, nil)

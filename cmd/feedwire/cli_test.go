@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -174,5 +177,91 @@ func TestClientCommandErrors(t *testing.T) {
 	stdout, _, err = s.cli(t, key, "webhooks", "list")
 	if err != nil || !strings.Contains(stdout, "crm") || !strings.Contains(stdout, "featurebase") {
 		t.Errorf("list: %v\n%s", err, stdout)
+	}
+}
+
+// TestDeliveriesShowPrintsAttempts: deliveries show prints each attempt's request and
+// answer, headers and bodies, as curl -v does; --since takes an RFC 3339 time too.
+func TestDeliveriesShowPrintsAttempts(t *testing.T) {
+	s := startServer(t, "--allow-private-networks")
+	key := s.createKey(t, "acme")
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Receiver", "busy-box")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "try later, please")
+	}))
+	defer receiver.Close()
+	call(t, key, "POST", s.url+"/v1/webhooks", map[string]any{"name": "busy", "url": receiver.URL,
+		"format": "featurebase", "topics": []string{"post.created"}}, 201)
+	if _, _, err := s.cli(t, key, "trigger", "post.created"); err != nil {
+		t.Fatal(err)
+	}
+	var delivery string
+	eventually(t, func() bool {
+		list := call(t, key, "GET", s.url+"/v1/deliveries", nil, 200)["data"].([]any)
+		if len(list) == 0 || list[0].(map[string]any)["attemptCount"].(float64) < 1 {
+			return false
+		}
+		delivery = list[0].(map[string]any)["id"].(string)
+		return true
+	})
+	stdout, stderr, err := s.cli(t, key, "deliveries", "show", delivery)
+	if err != nil {
+		t.Fatalf("deliveries show: %v\n%s", err, stderr)
+	}
+	for _, want := range []string{"attempt 1 at ", "> POST " + receiver.URL, "> Webhook-Signature: v1,", `> {"object":"notification_event"`,
+		"< 503 Service Unavailable", "< X-Receiver: busy-box", "< try later, please"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("deliveries show lacks %q:\n%s", want, stdout)
+		}
+	}
+	since := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	if stdout, stderr, err := s.cli(t, key, "deliveries", "list", "--since", since); err != nil || !strings.Contains(stdout, delivery) {
+		t.Errorf("deliveries list --since %s: %v\n%s%s", since, err, stdout, stderr)
+	}
+	if _, _, err := s.cli(t, key, "deliveries", "list", "--since", "yesterday"); exitCode(err) != 2 || !strings.Contains(err.Error(), "RFC 3339") {
+		t.Errorf("deliveries list --since yesterday: %v, want a usage error that says what --since takes", err)
+	}
+}
+
+// TestWebhooksTestAndRotateSecret: webhooks test sends an example event and shows its
+// first attempt; webhooks rotate-secret prints the new secret alone on stdout, and the
+// next test delivery is signed with both secrets.
+func TestWebhooksTestAndRotateSecret(t *testing.T) {
+	s := startServer(t, "--allow-private-networks")
+	key := s.createKey(t, "acme")
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "thanks")
+	}))
+	defer receiver.Close()
+	hook := call(t, key, "POST", s.url+"/v1/webhooks", map[string]any{"name": "cli", "url": receiver.URL,
+		"format": "featurebase", "topics": []string{"post.created", "post.voted"}}, 201)
+	id := hook["id"].(string)
+
+	stdout, stderr, err := s.cli(t, key, "webhooks", "test", id, "--event", "post.voted")
+	if err != nil || !strings.Contains(stdout, "post.voted") || !strings.Contains(stdout, "< 200 OK") || !strings.Contains(stdout, "< thanks") {
+		t.Fatalf("webhooks test: %v\n%s%s", err, stdout, stderr)
+	}
+
+	stdout, stderr, err = s.cli(t, key, "webhooks", "rotate-secret", id, "--grace-period", "1h")
+	newSecret := strings.TrimSpace(stdout)
+	if err != nil || !strings.HasPrefix(newSecret, "whsec_") || newSecret == hook["secret"] || strings.Count(stdout, "\n") != 1 {
+		t.Fatalf("webhooks rotate-secret: %v, printed %q and %q; want the new secret alone on stdout", err, stdout, stderr)
+	}
+	stdout, _, err = s.cli(t, key, "webhooks", "test", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var signatures string
+	for line := range strings.Lines(stdout) {
+		if v, ok := strings.CutPrefix(line, "> Webhook-Signature: "); ok {
+			signatures = strings.TrimSpace(v)
+		}
+	}
+	if n := len(strings.Fields(signatures)); n != 2 {
+		t.Errorf("after rotate-secret --grace-period 1h: webhook-signature %q, want two signatures", signatures)
+	}
+	if _, _, err := s.cli(t, key, "webhooks", "test", "nope"); !errors.Is(err, feedwire.ErrNotFound) {
+		t.Errorf("webhooks test of no webhook: %v, want ErrNotFound", err)
 	}
 }

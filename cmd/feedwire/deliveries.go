@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,16 +28,13 @@ func deliveriesList(ctx context.Context, e env, args []string) error {
 	connect := remoteFlags(fs, e)
 	webhookID := fs.String("webhook", "", "only this webhook's")
 	status := fs.String("status", "", "pending, succeeded or failed")
-	since := fs.Duration("since", 0, "only those of the last duration, such as 1h")
+	since := timeVar(fs, "since", "only those created since this `time`: a duration back from now (1h) or an RFC 3339 time")
 	limit := fs.Int("limit", 50, "at most this many")
 	r, _, err := parseRemote(fs, connect, args, 0, "no arguments")
 	if err != nil {
 		return err
 	}
-	f := client.DeliveryFilter{ListOptions: client.ListOptions{Limit: *limit}, WebhookID: *webhookID, Status: *status}
-	if *since > 0 {
-		f.Since = time.Now().Add(-*since)
-	}
+	f := client.DeliveryFilter{ListOptions: client.ListOptions{Limit: *limit}, WebhookID: *webhookID, Status: *status, Since: since.t}
 	list, err := r.client.Deliveries(ctx, f)
 	if err != nil {
 		return err
@@ -66,17 +66,44 @@ func deliveriesShow(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(r.stdout, "%s %s to webhook %s: %s after %d attempts\n", d.ID, d.EventType, d.WebhookID, d.Status, d.AttemptCount)
 	for _, a := range d.Attempts {
-		answer := "no answer"
-		if a.Response != nil {
-			answer = strconv.Itoa(a.Response.Status)
-		}
-		detail := ""
-		if a.Error != nil {
-			detail = " (" + a.Error.Class + ": " + a.Error.Message + ")"
-		}
-		fmt.Fprintf(r.stdout, "  #%d %s  %s in %.1fms → %s%s\n", a.Number, a.StartedAt, answer, a.DurationMs, a.Outcome, detail)
+		printAttempt(r.stdout, a)
 	}
 	return nil
+}
+
+// printAttempt prints an attempt's outcome, then its request ("> ") and its answer
+// ("< ") as curl -v shows them: the first line, the headers in name order, a blank
+// line, the body.
+func printAttempt(w io.Writer, a client.Attempt) {
+	answer := "no answer"
+	if a.Response != nil {
+		answer = strconv.Itoa(a.Response.Status)
+	}
+	detail := ""
+	if a.Error != nil {
+		detail = " (" + a.Error.Class + ": " + a.Error.Message + ")"
+	}
+	fmt.Fprintf(w, "\nattempt %d at %s: %s in %.1fms → %s%s\n", a.Number, a.StartedAt, answer, a.DurationMs, a.Outcome, detail)
+	printMessage(w, "> ", "POST "+a.Request.URL, a.Request.Headers, a.Request.Body)
+	if a.Response != nil {
+		printMessage(w, "< ", strconv.Itoa(a.Response.Status)+" "+http.StatusText(a.Response.Status), a.Response.Headers, a.Response.Body)
+	}
+}
+
+func printMessage(w io.Writer, prefix, first string, headers http.Header, body string) {
+	fmt.Fprintf(w, "%s%s\n", prefix, first)
+	for _, name := range slices.Sorted(maps.Keys(headers)) {
+		for _, v := range headers[name] {
+			fmt.Fprintf(w, "%s%s: %s\n", prefix, name, v)
+		}
+	}
+	fmt.Fprintln(w, strings.TrimSpace(prefix))
+	for line := range strings.Lines(body) {
+		fmt.Fprintf(w, "%s%s", prefix, line)
+	}
+	if body != "" && !strings.HasSuffix(body, "\n") {
+		fmt.Fprintln(w)
+	}
 }
 
 func deliveriesRetry(ctx context.Context, e env, args []string) error {
@@ -108,24 +135,19 @@ func runRecover(ctx context.Context, e env, args []string) error {
 }
 
 func runJob(ctx context.Context, e env, kind, summary string, args []string) error {
-	fs := newFlagSet(e, kind, summary, fmt.Sprintf("  feedwire %s --webhook 6b0594… --since 1h\n  feedwire %s --webhook 6b0594… --since 48h --until 24h", kind, kind))
+	fs := newFlagSet(e, kind, summary, fmt.Sprintf("  feedwire %s --webhook 6b0594… --since 1h\n  feedwire %s --webhook 6b0594… --since 48h --until 24h\n  feedwire %s --webhook 6b0594… --since 2026-12-01T09:00:00Z", kind, kind, kind))
 	connect := remoteFlags(fs, e)
 	webhookID := fs.String("webhook", "", "the webhook (required)")
-	since := fs.Duration("since", 0, "how far back the range starts, such as 1h (required)")
-	until := fs.Duration("until", 0, "how far back the range ends; now when 0")
+	since := timeVar(fs, "since", "when the range starts (required): a `time` back from now (1h) or an RFC 3339 time")
+	until := timeVar(fs, "until", "when the range ends, as --since; now when not given")
 	r, _, err := parseRemote(fs, connect, args, 0, "flags only")
 	if err != nil {
 		return err
 	}
-	if *webhookID == "" || *since <= 0 {
+	if *webhookID == "" || since.t.IsZero() {
 		return usageError(kind + ": --webhook and --since are required")
 	}
-	now := time.Now()
-	var end time.Time
-	if *until > 0 {
-		end = now.Add(-*until)
-	}
-	job, err := r.client.StartJob(ctx, kind, *webhookID, now.Add(-*since), end)
+	job, err := r.client.StartJob(ctx, kind, *webhookID, since.t, until.t)
 	if err != nil {
 		return err
 	}
@@ -177,16 +199,13 @@ func eventsList(ctx context.Context, e env, args []string) error {
 		"  feedwire events list --type post.created,post.updated --since 1h")
 	connect := remoteFlags(fs, e)
 	types := fs.String("type", "", "comma-separated event types")
-	since := fs.Duration("since", 0, "only those of the last duration")
+	since := timeVar(fs, "since", "only those since this `time`: a duration back from now (1h) or an RFC 3339 time")
 	limit := fs.Int("limit", 50, "at most this many")
 	r, _, err := parseRemote(fs, connect, args, 0, "no arguments")
 	if err != nil {
 		return err
 	}
-	f := client.EventFilter{ListOptions: client.ListOptions{Limit: *limit}, Types: splitList(*types)}
-	if *since > 0 {
-		f.Since = time.Now().Add(-*since)
-	}
+	f := client.EventFilter{ListOptions: client.ListOptions{Limit: *limit}, Types: splitList(*types), Since: since.t}
 	list, err := r.client.Events(ctx, f)
 	if err != nil {
 		return err

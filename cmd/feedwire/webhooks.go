@@ -12,13 +12,92 @@ import (
 
 func runWebhooks(ctx context.Context, e env, args []string) error {
 	return subcommand(e, "webhooks", map[string]func([]string) error{
-		"list":   func(args []string) error { return webhooksList(ctx, e, args) },
-		"create": func(args []string) error { return webhooksCreate(ctx, e, args) },
-		"show":   func(args []string) error { return webhooksShow(ctx, e, args) },
-		"update": func(args []string) error { return webhooksUpdate(ctx, e, args) },
-		"delete": func(args []string) error { return webhooksDelete(ctx, e, args) },
-		"secret": func(args []string) error { return webhooksSecret(ctx, e, args) },
-	}, "list|create|show|update|delete|secret", args)
+		"list":          func(args []string) error { return webhooksList(ctx, e, args) },
+		"create":        func(args []string) error { return webhooksCreate(ctx, e, args) },
+		"show":          func(args []string) error { return webhooksShow(ctx, e, args) },
+		"update":        func(args []string) error { return webhooksUpdate(ctx, e, args) },
+		"delete":        func(args []string) error { return webhooksDelete(ctx, e, args) },
+		"secret":        func(args []string) error { return webhooksSecret(ctx, e, args) },
+		"rotate-secret": func(args []string) error { return webhooksRotateSecret(ctx, e, args) },
+		"test":          func(args []string) error { return webhooksTest(ctx, e, args) },
+	}, "list|create|show|update|delete|secret|rotate-secret|test", args)
+}
+
+func webhooksRotateSecret(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "webhooks rotate-secret", "Give a webhook a new secret, printed on stdout. During --grace-period the old secret\n"+
+		"still signs: webhook-signature carries both, and the vendor headers keep the old one until\n"+
+		"the period ends, so no receiver breaks before then.",
+		"  feedwire webhooks rotate-secret 6b0594977319… --grace-period 24h\n"+
+			"  NEW_SECRET=$(feedwire webhooks rotate-secret 6b0594977319… --grace-period 1h)")
+	connect := remoteFlags(fs, e)
+	grace := fs.Duration("grace-period", 0, "how long the old secret keeps signing, up to 168h; 0 ends it at once")
+	secret := fs.String("secret", "", "the new secret (a harvestr webhook's own text); a new whsec_ one when not given")
+	r, ids, err := parseRemote(fs, connect, args, 1, "a webhook id")
+	if err != nil {
+		return err
+	}
+	var newSecret *string
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "secret" {
+			newSecret = secret
+		}
+	})
+	w, err := r.client.RotateWebhookSecret(ctx, ids[0], *grace, newSecret)
+	if err != nil {
+		return err
+	}
+	if r.json {
+		return r.show(w)
+	}
+	if w.Secret != "" {
+		fmt.Fprintln(e.stdout, w.Secret)
+	}
+	if *grace > 0 {
+		fmt.Fprintf(e.stderr, "rotated the secret of webhook %s; the old one keeps signing for %s\n", w.ID, *grace)
+	} else {
+		fmt.Fprintf(e.stderr, "rotated the secret of webhook %s; the old one no longer signs\n", w.ID)
+	}
+	return nil
+}
+
+func webhooksTest(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "webhooks test", "Send a webhook an example event now, even while it is paused, and show the first\n"+
+		"attempt's request and answer.",
+		"  feedwire webhooks test 6b0594977319…\n  feedwire webhooks test 6b0594977319… --event post.voted")
+	connect := remoteFlags(fs, e)
+	eventType := fs.String("event", "", "the event type to send; the webhook's first topic when not given")
+	wait := fs.Duration("wait", 30*time.Second, "how long to wait for the first attempt; 0 does not wait")
+	r, ids, err := parseRemote(fs, connect, args, 1, "a webhook id")
+	if err != nil {
+		return err
+	}
+	d, err := r.client.TestWebhook(ctx, ids[0], *eventType)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "queued test delivery %s of %s to webhook %s\n", d.ID, d.EventType, d.WebhookID)
+	deadline := time.Now().Add(*wait)
+	for *wait > 0 && len(d.Attempts) == 0 {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("webhooks test: no attempt within %s; feedwire deliveries show %s shows it later", *wait, d.ID)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+		if d, err = r.client.Delivery(ctx, d.ID); err != nil {
+			return err
+		}
+	}
+	if r.json {
+		return r.show(d)
+	}
+	fmt.Fprintf(r.stdout, "%s %s to webhook %s: %s\n", d.ID, d.EventType, d.WebhookID, d.Status)
+	for _, a := range d.Attempts {
+		printAttempt(r.stdout, a)
+	}
+	return nil
 }
 
 func webhooksList(ctx context.Context, e env, args []string) error {
