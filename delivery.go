@@ -180,6 +180,15 @@ type Pruned struct {
 	Expired int
 }
 
+// QueueStats describes the pending deliveries, for operators: how many are due now,
+// how many wait for a later time (a retry, or an attempt under way), how many are
+// held (their webhook is paused or suspended), and since when the longest-waiting due
+// one has been due (zero when none is).
+type QueueStats struct {
+	Due, Waiting, Held int
+	OldestDue          time.Time
+}
+
 // ClaimRequest asks the queue for due deliveries to attempt.
 type ClaimRequest struct {
 	Now   time.Time

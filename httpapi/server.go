@@ -46,6 +46,10 @@ type Services struct {
 	Limiter *RateLimiter
 	// Ping reports whether the database answers, for GET /healthz.
 	Ping func(context.Context) error
+	// Requested, when set, is told of every request answered: its method, the route
+	// pattern that matched ("" for none), the status and how long it took. Metrics
+	// count requests with it.
+	Requested func(method, route string, status int, took time.Duration)
 }
 
 // Version is the API version the OpenAPI document states.
@@ -56,7 +60,7 @@ const Version = "0.1.0"
 func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (http.Handler, error) {
 	mux := http.NewServeMux()
 	api := humago.New(mux, apiConfig())
-	s := &server{logger: logger, workspaces: svc.Workspaces, limiter: svc.Limiter}
+	s := &server{logger: logger, workspaces: svc.Workspaces, limiter: svc.Limiter, requested: svc.Requested, mux: mux}
 	api.UseMiddleware(requireWorkspace(api))
 	addRoutes(mux, api, s, svc, catalog)
 	if err := addWebhooks(api.OpenAPI(), catalog); err != nil {
@@ -88,6 +92,8 @@ type server struct {
 	logger     *slog.Logger
 	workspaces feedwire.WorkspaceService
 	limiter    *RateLimiter // nil: no rate limit
+	requested  func(method, route string, status int, took time.Duration)
+	mux        *http.ServeMux // its patterns name the routes of the request metrics
 }
 
 type contextKey int
@@ -255,9 +261,17 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
+		took := time.Since(start)
+		if s.requested != nil {
+			_, route := s.mux.Handler(r)
+			if _, path, ok := strings.Cut(route, " "); ok {
+				route = path // "GET /v1/webhooks/{id}": the method is a label of its own
+			}
+			s.requested(r.Method, route, rec.status, took)
+		}
 		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
-			slog.Duration("duration", time.Since(start)), slog.String("request_id", requestID(r.Context())),
+			slog.Duration("duration", took), slog.String("request_id", requestID(r.Context())),
 			slog.String("remote", r.RemoteAddr))
 	})
 }

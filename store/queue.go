@@ -475,6 +475,29 @@ func (s *Store) QueueDepth(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// QueueStats counts the pending deliveries by state at now and finds the oldest due
+// time among the due ones. A delivery is held when it has no due time, or when its
+// webhook is not active and it is not a test (tests go whatever the webhook's status).
+func (s *Store) QueueStats(ctx context.Context, now time.Time) (feedwire.QueueStats, error) {
+	const held = `(d.next_attempt_at IS NULL OR (w.status != 'active' AND d.test = FALSE))`
+	var stats feedwire.QueueStats
+	var oldest *int64
+	err := s.read.QueryRowContext(ctx, `SELECT
+			COALESCE(SUM(CASE WHEN `+held+` THEN 0 WHEN d.next_attempt_at <= ? THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN `+held+` THEN 0 WHEN d.next_attempt_at > ? THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN `+held+` THEN 1 ELSE 0 END), 0),
+			MIN(CASE WHEN `+held+` THEN NULL WHEN d.next_attempt_at <= ? THEN d.next_attempt_at END)
+		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.status = 'pending'`,
+		millis(now), millis(now), millis(now)).Scan(&stats.Due, &stats.Waiting, &stats.Held, &oldest)
+	if err != nil {
+		return stats, fmt.Errorf("queue stats: %w", err)
+	}
+	if oldest != nil {
+		stats.OldestDue = time.UnixMilli(*oldest)
+	}
+	return stats, nil
+}
+
 func newLease() string {
 	b := make([]byte, 8)
 	rand.Read(b)

@@ -272,3 +272,39 @@ func TestConcurrentRecordsOfOneWebhook(t *testing.T) {
 		t.Errorf("%d deliveries succeeded, want %d", len(page.Items), batches*perBatch)
 	}
 }
+
+// TestQueueStats counts pending deliveries as due, waiting (leased, or a retry later)
+// and held (a paused webhook's), and finds how long the oldest due one has waited.
+func TestQueueStats(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	stats := func() feedwire.QueueStats {
+		t.Helper()
+		s, err := f.store.QueueStats(ctx, f.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if s := stats(); s != (feedwire.QueueStats{}) {
+		t.Errorf("an empty queue: %+v", s)
+	}
+	active := f.hook(t, feedwire.WebhookActive)
+	paused := f.hook(t, feedwire.WebhookActive)
+	f.message(t) // one delivery to each
+	f.clock.Advance(30 * time.Second)
+	f.message(t)
+	if _, err := f.store.UpdateWebhook(ctx, f.workspace, paused.ID, feedwire.WebhookPatch{Status: feedwire.Set(feedwire.WebhookPaused)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := stats()
+	if s.Due != 2 || s.Waiting != 0 || s.Held != 2 || s.OldestDue.IsZero() || f.clock.Now().Sub(s.OldestDue) != 30*time.Second {
+		t.Errorf("two due to %s, two held: %+v (oldest due %v before now)", active.ID, s, f.clock.Now().Sub(s.OldestDue))
+	}
+	if claims := f.claim(t); len(claims) != 2 {
+		t.Fatalf("claimed %d, want 2", len(claims))
+	}
+	if s := stats(); s.Due != 0 || s.Waiting != 2 || s.Held != 2 || !s.OldestDue.IsZero() {
+		t.Errorf("both due ones claimed: %+v, want them waiting", s)
+	}
+}

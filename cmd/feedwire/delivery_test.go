@@ -68,11 +68,57 @@ func TestDeliveryEndToEnd(t *testing.T) {
 		return len(list["data"].([]any)) == 1
 	})
 	metrics := string(callRaw(t, "", "GET", s.metricsURL+"/metrics", nil, 200))
-	for _, want := range []string{`feedwire_delivery_attempts_total{outcome="delivered"} 1`, `feedwire_events_total{type="MESSAGE_CREATED"} 1`, "feedwire_delivery_queue_depth"} {
+	for _, want := range []string{`feedwire_delivery_attempts_total{outcome="delivered"} 1`, `feedwire_events_total{type="MESSAGE_CREATED"} 1`,
+		`feedwire_deliveries_total{status="failed"} 0`, `feedwire_delivery_attempt_errors_total{class="timeout"} 0`,
+		`feedwire_delivery_queue_depth{state="due"} 0`, `feedwire_delivery_queue_depth{state="held"} 0`,
+		`feedwire_delivery_queue_oldest_due_seconds 0`, `feedwire_build_info{revision="`,
+		`feedwire_http_requests_total{code="201",method="POST",route="/v1/messages"} 1`,
+		`feedwire_http_request_duration_seconds_count{method="GET",route="/v1/deliveries"}`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+}
+
+// TestQueueMetrics: the queue's depth is split into due, waiting and held deliveries,
+// and the age of the oldest due one grows while nothing delivers it.
+func TestQueueMetrics(t *testing.T) {
+	s := startServer(t, "--allow-private-networks")
+	key := s.createKey(t, "acme")
+	hook := func(name string) string {
+		return call(t, key, "POST", s.url+"/v1/webhooks", map[string]any{"name": name, "url": "http://127.0.0.1:9/" + name,
+			"format": "featurebase", "topics": []string{"post.created"}}, 201)["id"].(string)
+	}
+	paused := hook("paused")
+	hook("failing")
+	if _, _, err := s.cli(t, key, "trigger", "post.created"); err != nil {
+		t.Fatal(err)
+	}
+	// Both first attempts fail (port 9 refuses): each delivery waits for its retry.
+	// Then one webhook is paused, and its delivery is held.
+	eventually(t, func() bool {
+		list := call(t, key, "GET", s.url+"/v1/deliveries", nil, 200)["data"].([]any)
+		return len(list) == 2 && list[0].(map[string]any)["attemptCount"].(float64) >= 1 && list[1].(map[string]any)["attemptCount"].(float64) >= 1
+	})
+	call(t, key, "PATCH", s.url+"/v1/webhooks/"+paused, map[string]any{"status": "paused"}, 200)
+	metrics := string(callRaw(t, "", "GET", s.metricsURL+"/metrics", nil, 200))
+	for _, want := range []string{`feedwire_delivery_queue_depth{state="held"} 1`, `feedwire_delivery_queue_depth{state="waiting"} 1`,
+		`feedwire_delivery_queue_depth{state="due"} 0`, `feedwire_delivery_attempt_errors_total{class="connect"} 2`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, grepLines(metrics, "feedwire_delivery"))
+		}
+	}
+}
+
+// grepLines returns the lines of text that contain s.
+func grepLines(text, s string) string {
+	var b strings.Builder
+	for line := range strings.Lines(text) {
+		if strings.Contains(line, s) && !strings.HasPrefix(line, "#") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }
 
 // eventually polls cond, which reads the server's state over its API, until it holds or

@@ -274,7 +274,9 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 		return nil, err
 	}
 	registry := prometheus.NewRegistry()
-	if m, err = metrics.New(registry, st.store.QueueDepth); err != nil {
+	b := readBuild()
+	if m, err = metrics.New(registry, metrics.Options{QueueStats: st.store.QueueStats,
+		Version: b.Version, Revision: b.Revision, Logger: logger}); err != nil {
 		return nil, err
 	}
 	client := delivery.NewClient(c.AllowPrivateNetworks, c.Workers)
@@ -295,6 +297,7 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s, Components: s, Feedback: s,
 		Events: s, Webhooks: delivery.NewWebhookService(s, client), Deliveries: s, Jobs: st.jobs,
 		Boards: s, Posts: s, Comments: s, Changelogs: s, Conversations: s, Ping: s.Ping,
+		Requested: m.Requested,
 	}
 	if c.RateLimit > 0 {
 		if svc.Limiter, err = httpapi.NewRateLimiter(c.RateLimit, cmp.Or(c.RateBurst, c.RateLimit), time.Now); err != nil {

@@ -16,27 +16,47 @@ func runVersion(_ context.Context, e env, args []string) error {
 	return nil
 }
 
-// version describes this binary from what the Go toolchain recorded in it: the module's
-// version ("(devel)" when built from a checkout), the VCS revision and its time, and
-// whether the tree had uncommitted changes.
-func version() string {
+// build is what the Go toolchain recorded in this binary: the module's version
+// ("(devel)" when built from a checkout), and the VCS revision, its time and whether
+// the tree had uncommitted changes (empty when built without VCS information).
+type build struct {
+	Version, Revision, Time string
+	Modified                bool
+	GoVersion               string
+}
+
+func readBuild() build {
+	b := build{Version: "(unknown)", GoVersion: runtime.Version()}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "feedwire (unknown version) " + runtime.Version()
+		return b
 	}
-	settings := map[string]string{}
+	b.Version, b.GoVersion = info.Main.Version, info.GoVersion
 	for _, s := range info.Settings {
-		settings[s.Key] = s.Value
-	}
-	v := "feedwire " + info.Main.Version
-	if rev := settings["vcs.revision"]; rev != "" {
-		v += " commit " + rev
-		if t := settings["vcs.time"]; t != "" {
-			v += " (" + t + ")"
+		switch s.Key {
+		case "vcs.revision":
+			b.Revision = s.Value
+		case "vcs.time":
+			b.Time = s.Value
+		case "vcs.modified":
+			b.Modified = s.Value == "true"
 		}
-		if settings["vcs.modified"] == "true" {
+	}
+	return b
+}
+
+// version describes this binary in one line.
+func version() string {
+	b := readBuild()
+	v := "feedwire " + b.Version
+	if b.Revision != "" {
+		v += " commit " + b.Revision
+		if b.Time != "" {
+			v += " (" + b.Time + ")"
+		}
+		if b.Modified {
 			v += " with uncommitted changes"
 		}
 	}
-	return fmt.Sprintf("%s %s %s/%s", v, info.GoVersion, runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("%s %s %s/%s", v, b.GoVersion, runtime.GOOS, runtime.GOARCH)
 }
