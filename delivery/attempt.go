@@ -44,8 +44,9 @@ func (d *Dispatcher) attempt(c *feedwire.Claim) feedwire.AttemptResult {
 		DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, Number: c.Delivery.Attempts + 1,
 		StartedAt: start, RequestURL: c.Webhook.URL,
 	}
-	// Shutdown lets attempts under way finish, within their own timeout.
-	ctx, cancel := context.WithTimeout(context.Background(), c.Webhook.Timeout)
+	// Shutdown lets attempts under way finish, within their own timeout, unless it
+	// cannot wait that long (Abandon).
+	ctx, cancel := context.WithTimeout(d.abandoned, c.Webhook.Timeout)
 	defer cancel()
 	var retryAfter string
 	req, body, err := newRequest(ctx, c, start)

@@ -90,16 +90,26 @@ type Dispatcher struct {
 	config Config
 	now    func() time.Time
 	wake   chan struct{}
+	// abandoned ends when Abandon is called: every attempt under way is cut short,
+	// and left unrecorded for its lease to be released.
+	abandoned context.Context
+	abandon   context.CancelFunc
 }
 
 // NewDispatcher returns a dispatcher that sends with client.
 func NewDispatcher(queue Queue, client *http.Client, logger *slog.Logger, config Config) *Dispatcher {
 	config.setDefaults()
+	abandoned, abandon := context.WithCancel(context.Background())
 	return &Dispatcher{
 		queue: queue, client: client, logger: logger, config: config, now: config.Now,
-		wake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), abandoned: abandoned, abandon: abandon,
 	}
 }
+
+// Abandon cuts short the attempts under way, when shutdown cannot wait for them: they
+// are not recorded, and their deliveries are released when Run returns (due again at
+// once, for the next start or another node). Run must still be waited for.
+func (d *Dispatcher) Abandon() { d.abandon() }
 
 // Wake tells the dispatcher that deliveries may be due. It never blocks.
 func (d *Dispatcher) Wake() {
@@ -124,7 +134,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		close(recorded)
 	}()
 	var senders sync.WaitGroup
-	d.dispatch(ctx, results, &senders)
+	if n := d.dispatch(ctx, results, &senders); n > 0 {
+		d.logger.Info("stopping: waiting for the attempts under way", "attempts", n)
+	}
 	senders.Wait()
 	close(results)
 	<-recorded
@@ -138,7 +150,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	return nil
 }
 
-// dispatch claims deliveries and hands them to the senders until ctx is done.
+// dispatch claims deliveries and hands them to the senders until ctx is done, and
+// returns how many were then claimed and not yet attempted or under way.
 //
 // It claims ahead: besides the attempts under way, up to Workers claimed deliveries
 // wait in ready for the next free sender. A claim is a write transaction, and waiting
@@ -146,7 +159,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // half unused; claimed ahead, the next batch is at hand when a sender frees up, and the
 // claim runs while the attempts do. A waiting delivery counts against the concurrency
 // bounds like one under way, so a webhook never has more than PerWebhook of either.
-func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.AttemptResult, senders *sync.WaitGroup) {
+func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.AttemptResult, senders *sync.WaitGroup) int {
 	ready := make(chan leased, d.config.Workers)
 	defer close(ready)
 	freed := make(chan struct{}, 1)
@@ -166,7 +179,9 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 					d.logger.Warn("a claimed delivery waited too long for a sender; it is due again when its lease ends",
 						"delivery", c.Delivery.ID, "webhook", c.Delivery.WebhookID)
 				default:
-					results <- d.attempt(c)
+					if result := d.attempt(c); d.abandoned.Err() == nil {
+						results <- result
+					} // else cut short by Abandon: its lease is released when Run ends
 				}
 				underWay.add(c, -1)
 				select {
@@ -205,6 +220,7 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 		// bound, an attempt finishing is what makes room.
 		d.sleep(ctx, claimed.Next, room <= 0 || claimed.Held, freed)
 	}
+	return underWay.total()
 }
 
 // leased is a claimed delivery waiting for a sender, with when its lease ends.

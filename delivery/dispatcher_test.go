@@ -469,6 +469,44 @@ func TestShutdownDrains(t *testing.T) {
 	}
 }
 
+// TestAbandonLeavesTheDelivery: shutdown that cannot wait for a hanging attempt
+// abandons it: Run returns without recording it, and the delivery is due again at
+// once, for the next start.
+func TestAbandonLeavesTheDelivery(t *testing.T) {
+	f := setup(t, options{allowPrivate: true})
+	arrived, release := make(chan struct{}), make(chan struct{})
+	r := newReceiver(t, f.clock, func(_ int, w http.ResponseWriter) {
+		close(arrived)
+		<-release // longer than the test: the attempt's own timeout, 5s, would end it first
+	})
+	t.Cleanup(func() { close(release) }) // before the receiver closes
+	f.webhook(t, feedwire.FormatHarvestr, r.URL)
+	f.message(t)
+	<-arrived
+	stopped := make(chan struct{})
+	go func() { f.stop(); close(stopped) }()
+	select {
+	case <-stopped:
+		t.Fatal("the dispatcher stopped with an attempt under way, before Abandon")
+	case <-time.After(50 * time.Millisecond):
+	}
+	f.dispatcher.Abandon()
+	select {
+	case <-stopped:
+	case <-time.After(2 * time.Second):
+		t.Fatal("Run did not return within 2s of Abandon")
+	}
+	select {
+	case a := <-f.recorded:
+		t.Errorf("an abandoned attempt was recorded: %+v", a.Attempt)
+	default:
+	}
+	claimed, err := f.store.ClaimDeliveries(context.Background(), feedwire.ClaimRequest{Now: f.clock.Now(), Limit: 10, Lease: time.Minute})
+	if err != nil || len(claimed.Claims) != 1 || claimed.Claims[0].Delivery.Attempts != 0 {
+		t.Errorf("after Abandon: claimed %+v, %v; want the delivery due again, with no attempt", claimed, err)
+	}
+}
+
 // TestLeaseRunsOutInTheQueue: a delivery claimed ahead waits for a free sender; if it
 // waited so long, behind attempts that hang, that its lease could end before its own
 // attempt did, it is not sent then (another claim could send it again) but when it is

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -98,7 +99,7 @@ func parseServeConfig(e env, args []string) (serveConfig, error) {
 	fs.IntVar(&c.WorkspaceConcurrency, "workspace-concurrency", 0, "attempts of one workspace at once; 0 is three quarters of --workers (env FEEDWIRE_WORKSPACE_CONCURRENCY)")
 	fs.DurationVar(&c.Retention, "retention", 720*time.Hour, "how long events, deliveries and attempts are kept (env FEEDWIRE_RETENTION)")
 	fs.DurationVar(&c.SuspendAfter, "suspend-after", 120*time.Hour, "suspend a webhook with no success for this long; 0 never (env FEEDWIRE_SUSPEND_AFTER)")
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for requests in flight (env FEEDWIRE_SHUTDOWN_TIMEOUT)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for requests and attempts under way; then it cuts them short, and those deliveries are due again at the next start (env FEEDWIRE_SHUTDOWN_TIMEOUT)")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env FEEDWIRE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text (key=value) or json, one object per line (env FEEDWIRE_LOG_FORMAT)")
 	fs.StringVar(&c.PublicURL, "public-url", "", "where people reach this feedwire, for links in events; default http://ADDR (env FEEDWIRE_PUBLIC_URL)")
@@ -173,15 +174,16 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer st.store.Close()
-	handler, work := st.handler, []func(context.Context) error{}
+	handler, work, abandon := st.handler, []func(context.Context) error{}, func() {}
 	if c.Role != roleAPI {
+		abandon = st.dispatcher.Abandon
 		watch := func(ctx context.Context) error { return st.store.WatchDeliveries(ctx, st.dispatcher.Wake, logger) }
 		work = append(work, st.dispatcher.Run, watch, asLeader(st.store, logger, st.jobs.Run, st.sweeper.Run, st.unsnoozer.Run))
 	}
 	if c.Role == roleWorker {
 		handler = healthOnly(st.store)
 	}
-	return serve(ctx, c, logger, handler, st.metrics, work...)
+	return serve(ctx, c, logger, handler, st.metrics, abandon, work...)
 }
 
 // The roles of a node.
@@ -319,9 +321,12 @@ func suspendAfter(d time.Duration) time.Duration {
 	return d
 }
 
-// serve runs the HTTP servers and the background workers until ctx is done. It stops the
-// servers first, so no new work arrives, then the workers, which finish what they hold.
-func serve(ctx context.Context, c serveConfig, logger *slog.Logger, handler, metrics http.Handler, workers ...func(context.Context) error) error {
+// serve runs the HTTP servers and the background workers until ctx is done. Then it
+// stops both, the servers taking no new requests and the workers no new work, and waits
+// for what they hold, within c.ShutdownTimeout: requests still running then are cut
+// off, and abandon is called to cut short the attempts still under way (their
+// deliveries are due again at the next start).
+func serve(ctx context.Context, c serveConfig, logger *slog.Logger, handler, metrics http.Handler, abandon func(), workers ...func(context.Context) error) error {
 	servers, err := listen(c, logger, handler, metrics)
 	if err != nil {
 		return err
@@ -345,7 +350,7 @@ func serve(ctx context.Context, c serveConfig, logger *slog.Logger, handler, met
 		metricsAddr = servers[1].ln.Addr().String()
 	}
 	logger.Info("listening", "addr", servers[0].ln.Addr().String(), "metrics_addr", metricsAddr,
-		"database", c.Database, "allow_private_networks", c.AllowPrivateNetworks,
+		"database", redactDSN(c.Database), "allow_private_networks", c.AllowPrivateNetworks,
 		"max_connections", c.MaxConnections, "rate_limit", c.RateLimit)
 
 	// Whether ctx ends or a server fails, every server stops.
@@ -359,8 +364,16 @@ func serve(ctx context.Context, c serveConfig, logger *slog.Logger, handler, met
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
 	defer cancel()
+	// The workers stop alongside the servers: the attempts under way share the same
+	// time to finish.
+	stopWork()
+	workersDone := make(chan struct{})
+	go func() { wg.Wait(); close(workersDone) }()
 	for _, s := range servers {
-		if err := s.srv.Shutdown(shutdownCtx); err != nil && serveErr == nil {
+		if err := s.srv.Shutdown(shutdownCtx); errors.Is(err, context.DeadlineExceeded) {
+			logger.Warn("shutdown timeout: closing the connections of requests still running", "timeout", c.ShutdownTimeout)
+			s.srv.Close()
+		} else if err != nil && serveErr == nil {
 			serveErr = fmt.Errorf("shutdown: %w", err)
 		}
 	}
@@ -369,8 +382,14 @@ func serve(ctx context.Context, c serveConfig, logger *slog.Logger, handler, met
 			serveErr = err
 		}
 	}
-	stopWork()
-	wg.Wait()
+	select {
+	case <-workersDone:
+	case <-shutdownCtx.Done():
+		logger.Warn("shutdown timeout: cutting short the attempts still under way; their deliveries are due again at the next start",
+			"timeout", c.ShutdownTimeout)
+		abandon()
+		<-workersDone
+	}
 	if serveErr != nil {
 		return fmt.Errorf("serve: %w", serveErr)
 	}
@@ -410,6 +429,17 @@ func listen(c serveConfig, logger *slog.Logger, handler, metrics http.Handler) (
 	mux.Handle("GET /metrics", metrics)
 	return append(servers, boundServer{c.httpServer(mux, logger), mln}), nil
 }
+
+// redactDSN returns the database's address with its password, if any, left out, for
+// the log: postgres://feedwire:xxxxx@db.internal/feedwire.
+func redactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return passwordSetting.ReplaceAllString(dsn, "${1}xxxxx") // host=… password=… form
+}
+
+var passwordSetting = regexp.MustCompile(`(password\s*=\s*)('[^']*'|\S+)`)
 
 // newLogger returns serve's logger: text (key=value) or JSON lines, from level up.
 func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
