@@ -178,6 +178,9 @@ type Pruned struct {
 	// Expired counts the deliveries still pending, held or waiting for a retry, that
 	// were older than the retention: they are given up and deleted with the rest.
 	Expired int
+	// IdempotencyKeys counts the answers to Idempotency-Keys forgotten, once older than
+	// IdempotencyKeyLifetime.
+	IdempotencyKeys int
 }
 
 // QueueStats describes the pending deliveries, for operators: how many are due now,

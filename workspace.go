@@ -108,3 +108,29 @@ type WorkspaceService interface {
 	// otherwise, its lifetime. It returns the new key, with its secret, and the old one.
 	RotateAPIKey(ctx context.Context, workspaceID, id string, grace time.Duration, in APIKeyInput) (newKey, old *APIKey, err error)
 }
+
+// IdempotencyKeyLifetime is how long the answer to a POST with an Idempotency-Key is
+// kept: the same request sent again within it gets that answer again.
+const IdempotencyKeyLifetime = 24 * time.Hour
+
+// IdempotentAnswer is what a POST with an Idempotency-Key answered, or, while Status is
+// 0, that it is still running. Fingerprint names the request: its method, path and the
+// SHA-256 of its body.
+type IdempotentAnswer struct {
+	Fingerprint string
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+// IdempotencyService remembers the answers of POSTs that carry an Idempotency-Key.
+type IdempotencyService interface {
+	// BeginIdempotent claims key for a request: it returns nil when the key is new (or
+	// its answer older than IdempotencyKeyLifetime), so the request should run, and
+	// the answer remembered otherwise, which may be one still running (Status 0).
+	BeginIdempotent(ctx context.Context, workspaceID, key, fingerprint string) (*IdempotentAnswer, error)
+	// FinishIdempotent remembers the answer of the request that claimed key.
+	FinishIdempotent(ctx context.Context, workspaceID, key string, answer IdempotentAnswer) error
+	// ForgetIdempotent gives key up, when its request failed in a way worth trying again.
+	ForgetIdempotent(ctx context.Context, workspaceID, key string) error
+}

@@ -62,6 +62,7 @@ func newTestServer(t *testing.T, dsn, secretKey string) (*store.Store, *httptest
 		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s,
 		Components: s, Feedback: s, Events: s, Webhooks: delivery.NewWebhookService(s, client),
 		Deliveries: s, Jobs: delivery.NewJobs(s, logger), Boards: s, Posts: s, Comments: s, Changelogs: s, Conversations: s, Ping: s.Ping,
+		Idempotency: s,
 	}, catalog)
 	if err != nil {
 		t.Fatal(err)

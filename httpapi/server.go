@@ -46,6 +46,9 @@ type Services struct {
 	Limiter *RateLimiter
 	// Ping reports whether the database answers, for GET /healthz.
 	Ping func(context.Context) error
+	// Idempotency, when set, remembers the answers of POSTs with an Idempotency-Key;
+	// nil ignores the header.
+	Idempotency feedwire.IdempotencyService
 	// Requested, when set, is told of every request answered: its method, the route
 	// pattern that matched ("" for none), the status and how long it took. Metrics
 	// count requests with it.
@@ -60,13 +63,14 @@ const Version = "0.1.0"
 func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (http.Handler, error) {
 	mux := http.NewServeMux()
 	api := humago.New(mux, apiConfig())
-	s := &server{logger: logger, workspaces: svc.Workspaces, limiter: svc.Limiter, requested: svc.Requested, mux: mux}
+	s := &server{logger: logger, workspaces: svc.Workspaces, limiter: svc.Limiter, requested: svc.Requested, mux: mux,
+		idempotency: svc.Idempotency}
 	api.UseMiddleware(requireWorkspace(api))
 	addRoutes(mux, api, s, svc, catalog)
 	if err := addWebhooks(api.OpenAPI(), catalog); err != nil {
 		return nil, err
 	}
-	return s.withRequestID(s.logRequests(s.recoverPanics(s.requireKey(checkURLs(checkBodies(mux)))))), nil
+	return s.withRequestID(s.logRequests(s.recoverPanics(s.requireKey(s.idempotent(checkURLs(checkBodies(mux))))))), nil
 }
 
 // apiConfig is huma's default configuration without what feedwire does not want: no
@@ -89,11 +93,12 @@ func apiConfig() huma.Config {
 
 // server holds what every handler shares.
 type server struct {
-	logger     *slog.Logger
-	workspaces feedwire.WorkspaceService
-	limiter    *RateLimiter // nil: no rate limit
-	requested  func(method, route string, status int, took time.Duration)
-	mux        *http.ServeMux // its patterns name the routes of the request metrics
+	logger      *slog.Logger
+	workspaces  feedwire.WorkspaceService
+	limiter     *RateLimiter // nil: no rate limit
+	requested   func(method, route string, status int, took time.Duration)
+	idempotency feedwire.IdempotencyService // nil: Idempotency-Key is ignored
+	mux         *http.ServeMux              // its patterns name the routes of the request metrics
 }
 
 type contextKey int

@@ -16,28 +16,33 @@ const pruneBatch = 5000
 // events that no delivery still needs. Deliveries that are still pending when they are
 // older than before (held by a paused or suspended webhook, or waiting for a retry)
 // are given up too, so that nothing grows without bound; only one under way, under a
-// lease, is left to its attempt.
+// lease, is left to its attempt. The answers kept for Idempotency-Keys go once older
+// than feedwire.IdempotencyKeyLifetime, whatever before is.
 func (s *Store) Prune(ctx context.Context, before time.Time) (feedwire.Pruned, error) {
 	var p feedwire.Pruned
 	steps := []struct {
-		count *int
-		query string
+		count  *int
+		query  string
+		before time.Time
 	}{
 		{&p.Expired, `DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
-			WHERE status = 'pending' AND created_at < ? AND lease IS NULL LIMIT ?)`},
-		{&p.Attempts, `DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE started_at < ? LIMIT ?)`},
+			WHERE status = 'pending' AND created_at < ? AND lease IS NULL LIMIT ?)`, before},
+		{&p.Attempts, `DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE started_at < ? LIMIT ?)`, before},
 		{&p.Deliveries, `DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
-			WHERE status IN ('succeeded', 'failed') AND updated_at < ? LIMIT ?)`},
+			WHERE status IN ('succeeded', 'failed') AND updated_at < ? LIMIT ?)`, before},
 		{&p.Events, `DELETE FROM events WHERE id IN (SELECT id FROM events e WHERE created_at < ?
-			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) LIMIT ?)`},
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) LIMIT ?)`, before},
 		{&p.Jobs, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
-			WHERE status IN ('succeeded', 'failed') AND updated_at < ? LIMIT ?)`},
+			WHERE status IN ('succeeded', 'failed') AND updated_at < ? LIMIT ?)`, before},
+		{&p.IdempotencyKeys, `DELETE FROM idempotency_keys WHERE (workspace_id, request_key) IN (
+			SELECT workspace_id, request_key FROM idempotency_keys WHERE created_at < ? LIMIT ?)`,
+			s.clock().Add(-feedwire.IdempotencyKeyLifetime)},
 	}
 	for _, step := range steps {
 		for {
 			var n int64
 			err := s.inTx(ctx, func(tx *txn) error {
-				res, err := tx.ExecContext(ctx, step.query, millis(before), pruneBatch)
+				res, err := tx.ExecContext(ctx, step.query, millis(step.before), pruneBatch)
 				if err != nil {
 					return err
 				}
