@@ -19,9 +19,9 @@ type deliveryBody struct {
 	EventType      string        `json:"eventType"`
 	Status         string        `json:"status" enum:"pending,succeeded,failed"`
 	AttemptCount   int           `json:"attemptCount"`
-	NextAttemptAt  *webhook.Time `json:"nextAttemptAt" doc:"null when finished, or held while its webhook is paused or suspended"`
-	LastAttemptAt  *webhook.Time `json:"lastAttemptAt"`
-	LastStatusCode *int          `json:"lastStatusCode"`
+	NextAttemptAt  *webhook.Time `json:"nextAttemptAt" nullable:"true" doc:"null when finished, or held while its webhook is paused or suspended"`
+	LastAttemptAt  *webhook.Time `json:"lastAttemptAt" nullable:"true"`
+	LastStatusCode *int          `json:"lastStatusCode" nullable:"true"`
 	Test           bool          `json:"test" doc:"Sent by POST /v1/webhooks/{id}/test"`
 	CreatedAt      webhook.Time  `json:"createdAt"`
 	UpdatedAt      webhook.Time  `json:"updatedAt"`
@@ -52,7 +52,7 @@ type attemptBody struct {
 	Response      *responseBody `json:"response" doc:"null when no answer came"`
 	Error         *attemptError `json:"error" doc:"null when the answer was a 2xx"`
 	Outcome       string        `json:"outcome" enum:"delivered,retry,failed,suspended"`
-	NextAttemptAt *webhook.Time `json:"nextAttemptAt"`
+	NextAttemptAt *webhook.Time `json:"nextAttemptAt" nullable:"true"`
 }
 
 type requestBody struct {

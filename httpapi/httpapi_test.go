@@ -67,8 +67,12 @@ func newTestServer(t *testing.T, dsn, secretKey string) (*store.Store, *httptest
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+	c := newConformance(t, h)
+	srv := httptest.NewServer(c.wrap(h))
+	t.Cleanup(func() {
+		srv.Close()
+		c.report(t)
+	})
 	return s, srv
 }
 

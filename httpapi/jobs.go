@@ -15,14 +15,14 @@ type jobBody struct {
 	Kind       string        `json:"kind" enum:"recover,replay"`
 	WebhookID  string        `json:"webhookId"`
 	Since      webhook.Time  `json:"since"`
-	Until      *webhook.Time `json:"until"`
+	Until      *webhook.Time `json:"until" nullable:"true"`
 	Status     string        `json:"status" enum:"queued,running,succeeded,failed"`
 	Total      int           `json:"total" doc:"Events to recover or to replay"`
 	Processed  int           `json:"processed"`
-	Error      *string       `json:"error"`
+	Error      *string       `json:"error" nullable:"true"`
 	CreatedAt  webhook.Time  `json:"createdAt"`
 	UpdatedAt  webhook.Time  `json:"updatedAt"`
-	FinishedAt *webhook.Time `json:"finishedAt"`
+	FinishedAt *webhook.Time `json:"finishedAt" nullable:"true"`
 }
 
 func newJobBody(j *feedwire.Job) jobBody {

@@ -8,36 +8,38 @@ import (
 	"github.com/feedwire/feedwire/webhook"
 )
 
-// apiKeyBody is an API key as lists show it: never the key itself.
-type apiKeyBody struct {
+// APIKeyBody is an API key as lists show it: never the key itself. It is exported, as
+// is CreatedAPIKeyBody, only because the answers embed them, and the OpenAPI schema
+// holds the fields of an embedded struct only when its type is exported.
+type APIKeyBody struct {
 	Object     string        `json:"object" enum:"api_key"`
 	ID         string        `json:"id"`
-	Name       *string       `json:"name"`
+	Name       *string       `json:"name" nullable:"true"`
 	Prefix     string        `json:"prefix" doc:"The first 11 characters of the key (fw_ and 8 hexadecimal digits), to recognise it by; just fw_ for keys made before feedwire kept prefixes"`
 	CreatedAt  webhook.Time  `json:"createdAt"`
-	LastUsedAt *webhook.Time `json:"lastUsedAt" doc:"When the key last authenticated a request, to the minute"`
-	ExpiresAt  *webhook.Time `json:"expiresAt" doc:"From then on the key is refused; null for never"`
-	RevokedAt  *webhook.Time `json:"revokedAt" doc:"From then on the key is refused: when it was revoked, or when a rotation's grace period ends"`
+	LastUsedAt *webhook.Time `json:"lastUsedAt" nullable:"true" doc:"When the key last authenticated a request, to the minute"`
+	ExpiresAt  *webhook.Time `json:"expiresAt" nullable:"true" doc:"From then on the key is refused; null for never"`
+	RevokedAt  *webhook.Time `json:"revokedAt" nullable:"true" doc:"From then on the key is refused: when it was revoked, or when a rotation's grace period ends"`
 }
 
-func newAPIKeyBody(k *feedwire.APIKey) apiKeyBody {
-	return apiKeyBody{
+func newAPIKeyBody(k *feedwire.APIKey) APIKeyBody {
+	return APIKeyBody{
 		Object: "api_key", ID: k.ID, Name: k.Name, Prefix: k.Prefix, CreatedAt: webhook.NewTime(k.CreatedAt),
 		LastUsedAt: webhook.NewTimePtr(k.LastUsedAt), ExpiresAt: webhook.NewTimePtr(k.ExpiresAt),
 		RevokedAt: webhook.NewTimePtr(k.RevokedAt),
 	}
 }
 
-// createdAPIKeyBody is a key just made: the only answer that holds the key.
-type createdAPIKeyBody struct {
-	apiKeyBody
+// CreatedAPIKeyBody is a key just made: the only answer that holds the key.
+type CreatedAPIKeyBody struct {
+	APIKeyBody
 	Secret string `json:"secret" doc:"The key, for Authorization: Bearer. This answer is the only time it is shown: feedwire keeps only its hash"`
 }
 
 // rotatedAPIKeyBody is the key a rotation made, and the key it replaces.
 type rotatedAPIKeyBody struct {
-	createdAPIKeyBody
-	Replaced apiKeyBody `json:"replaced" doc:"The rotated key; its revokedAt says when it stops working"`
+	CreatedAPIKeyBody
+	Replaced APIKeyBody `json:"replaced" doc:"The rotated key; its revokedAt says when it stops working"`
 }
 
 // apiKeyInputBody is what creating or rotating a key takes.
@@ -67,8 +69,8 @@ type createAPIKeyInput struct {
 	Body *apiKeyInputBody `required:"false"`
 }
 
-func createAPIKey(svc feedwire.WorkspaceService) handler[createAPIKeyInput, output[createdAPIKeyBody]] {
-	return func(ctx context.Context, workspaceID string, in *createAPIKeyInput) (*output[createdAPIKeyBody], error) {
+func createAPIKey(svc feedwire.WorkspaceService) handler[createAPIKeyInput, output[CreatedAPIKeyBody]] {
+	return func(ctx context.Context, workspaceID string, in *createAPIKeyInput) (*output[CreatedAPIKeyBody], error) {
 		body := in.Body
 		if body == nil {
 			body = &apiKeyInputBody{}
@@ -81,17 +83,17 @@ func createAPIKey(svc feedwire.WorkspaceService) handler[createAPIKeyInput, outp
 		if err != nil {
 			return nil, err
 		}
-		return &output[createdAPIKeyBody]{createdAPIKeyBody{newAPIKeyBody(k), k.Secret}}, nil
+		return &output[CreatedAPIKeyBody]{CreatedAPIKeyBody{newAPIKeyBody(k), k.Secret}}, nil
 	}
 }
 
-func revokeAPIKey(svc feedwire.WorkspaceService) handler[idInput, output[apiKeyBody]] {
-	return func(ctx context.Context, workspaceID string, in *idInput) (*output[apiKeyBody], error) {
+func revokeAPIKey(svc feedwire.WorkspaceService) handler[idInput, output[APIKeyBody]] {
+	return func(ctx context.Context, workspaceID string, in *idInput) (*output[APIKeyBody], error) {
 		k, err := svc.RevokeAPIKey(ctx, workspaceID, in.ID)
 		if err != nil {
 			return nil, err
 		}
-		return &output[apiKeyBody]{newAPIKeyBody(k)}, nil
+		return &output[APIKeyBody]{newAPIKeyBody(k)}, nil
 	}
 }
 
@@ -129,6 +131,6 @@ func rotateAPIKey(svc feedwire.WorkspaceService) handler[rotateAPIKeyInput, outp
 		if err != nil {
 			return nil, err
 		}
-		return &output[rotatedAPIKeyBody]{rotatedAPIKeyBody{createdAPIKeyBody{newAPIKeyBody(newKey), newKey.Secret}, newAPIKeyBody(old)}}, nil
+		return &output[rotatedAPIKeyBody]{rotatedAPIKeyBody{CreatedAPIKeyBody{newAPIKeyBody(newKey), newKey.Secret}, newAPIKeyBody(old)}}, nil
 	}
 }

@@ -42,7 +42,7 @@ func (in *listInput) params() (feedwire.ListParams, error) {
 type listBody[T any] struct {
 	Object     string  `json:"object" enum:"list"`
 	Data       []T     `json:"data"`
-	NextCursor *string `json:"nextCursor" doc:"Pass as cursor for the next page; null on the last page"`
+	NextCursor *string `json:"nextCursor" nullable:"true" doc:"Pass as cursor for the next page; null on the last page"`
 }
 
 // newList returns a page of domain values as a list of their API representations.

@@ -67,10 +67,34 @@ func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (htt
 		idempotency: svc.Idempotency}
 	api.UseMiddleware(requireWorkspace(api))
 	addRoutes(mux, api, s, svc, catalog)
+	allowNullObjects(api.OpenAPI().Components.Schemas)
 	if err := addWebhooks(api.OpenAPI(), catalog); err != nil {
 		return nil, err
 	}
 	return s.withRequestID(s.logRequests(s.recoverPanics(s.requireKey(s.idempotent(checkURLs(checkBodies(mux))))))), nil
+}
+
+// allowNullObjects lets each object member that the answers may send as null be null
+// in the schemas: a field that points to a struct, always sent (no omitempty). huma
+// marks a pointer to a scalar or a time nullable (with the nullable tag), but not one
+// to a struct, whose schema is a $ref: its member becomes anyOf the $ref and null.
+func allowNullObjects(registry huma.Registry) {
+	for name, schema := range registry.Map() {
+		t := registry.TypeFromRef("#/components/schemas/" + name)
+		if t == nil || t.Kind() != reflect.Struct {
+			continue
+		}
+		for _, f := range reflect.VisibleFields(t) {
+			jsonName, options, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || f.Type.Kind() != reflect.Pointer || f.Type.Elem().Kind() != reflect.Struct ||
+				jsonName == "" || jsonName == "-" || strings.Contains(options, "omit") {
+				continue
+			}
+			if p := schema.Properties[jsonName]; p != nil && p.Ref != "" {
+				schema.Properties[jsonName] = &huma.Schema{AnyOf: []*huma.Schema{p, {Type: "null"}}}
+			}
+		}
+	}
 }
 
 // apiConfig is huma's default configuration without what feedwire does not want: no

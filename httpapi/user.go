@@ -10,9 +10,9 @@ type userBody struct {
 	Object         string       `json:"object" enum:"user"`
 	ID             string       `json:"id"`
 	Name           string       `json:"name"`
-	Email          *string      `json:"email"`
+	Email          *string      `json:"email" nullable:"true"`
 	Type           string       `json:"type" enum:"admin,customer,lead,bot"`
-	ProfilePicture *string      `json:"profilePicture"`
+	ProfilePicture *string      `json:"profilePicture" nullable:"true"`
 	CreatedAt      webhook.Time `json:"createdAt"`
 	UpdatedAt      webhook.Time `json:"updatedAt"`
 }

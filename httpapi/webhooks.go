@@ -15,13 +15,13 @@ type webhookBody struct {
 	ID                      string            `json:"id"`
 	Name                    string            `json:"name"`
 	URL                     string            `json:"url"`
-	Description             *string           `json:"description"`
+	Description             *string           `json:"description" nullable:"true"`
 	Format                  string            `json:"format" enum:"harvestr,featurebase"`
 	Topics                  []string          `json:"topics"`
 	Status                  string            `json:"status" enum:"active,paused,suspended"`
-	StatusReason            *string           `json:"statusReason" doc:"Why feedwire suspended the webhook"`
-	Secret                  *string           `json:"secret" doc:"Signs the deliveries, as given: whsec_ and base64, or a harvestr webhook's own text; see the README for the signatures. Shown only in the answers to create and to a rotation, and by GET /v1/webhooks/{id}/secret; null everywhere else, and when a harvestr webhook has no secret (its deliveries are unsigned, and only its challenge is signed, with the empty key)"`
-	PreviousSecretExpiresAt *webhook.Time     `json:"previousSecretExpiresAt" doc:"Until then the previous secret also signs the webhook-signature header"`
+	StatusReason            *string           `json:"statusReason" nullable:"true" doc:"Why feedwire suspended the webhook"`
+	Secret                  *string           `json:"secret" nullable:"true" doc:"Signs the deliveries, as given: whsec_ and base64, or a harvestr webhook's own text; see the README for the signatures. Shown only in the answers to create and to a rotation, and by GET /v1/webhooks/{id}/secret; null everywhere else, and when a harvestr webhook has no secret (its deliveries are unsigned, and only its challenge is signed, with the empty key)"`
+	PreviousSecretExpiresAt *webhook.Time     `json:"previousSecretExpiresAt" nullable:"true" doc:"Until then the previous secret also signs the webhook-signature header"`
 	RequestConfig           requestConfigBody `json:"requestConfig"`
 	RetrySchedule           []string          `json:"retrySchedule" doc:"The delays between attempts"`
 	LastStatus              *lastStatusBody   `json:"lastStatus"`
@@ -44,7 +44,7 @@ type lastStatusBody struct {
 type healthBody struct {
 	LastResponseTime       int64         `json:"lastResponseTime" doc:"Milliseconds"`
 	AvgResponseTime        int64         `json:"avgResponseTime" doc:"Milliseconds"`
-	LastSuccessAt          *webhook.Time `json:"lastSuccessAt"`
+	LastSuccessAt          *webhook.Time `json:"lastSuccessAt" nullable:"true"`
 	ErrorsSinceLastSuccess int           `json:"errorsSinceLastSuccess" doc:"Failed attempts since the last success"`
 	ConsecutiveFailures    int           `json:"consecutiveFailures" doc:"Deliveries given up on since the last success"`
 }
@@ -94,7 +94,7 @@ func secretOrNull(secret string) *string {
 type webhookSecretBody struct {
 	Object    string  `json:"object" enum:"webhook_secret"`
 	WebhookID string  `json:"webhookId"`
-	Secret    *string `json:"secret" doc:"The secret that signs the deliveries; null when a harvestr webhook has none"`
+	Secret    *string `json:"secret" nullable:"true" doc:"The secret that signs the deliveries; null when a harvestr webhook has none"`
 }
 
 func revealSecret(svc feedwire.WebhookService) handler[idInput, output[webhookSecretBody]] {

@@ -28,8 +28,8 @@ const (
 type Author struct {
 	ID             string  `json:"id"`
 	Name           string  `json:"name"`
-	Email          *string `json:"email"`
-	ProfilePicture *string `json:"profilePicture"`
+	Email          *string `json:"email" nullable:"true"`
+	ProfilePicture *string `json:"profilePicture" nullable:"true"`
 	Type           string  `json:"type"` // admin, customer, lead or bot
 }
 
@@ -70,10 +70,10 @@ type Post struct {
 	CommentCount int            `json:"commentCount"`
 	IsPinned     bool           `json:"isPinned"`
 	InReview     bool           `json:"inReview"`
-	ETA          *Time          `json:"eta"`
+	ETA          *Time          `json:"eta" nullable:"true"`
 	Features     PostFeatures   `json:"features"`
 	Access       PostAccess     `json:"access"`
-	AssigneeID   *string        `json:"assigneeId"`
+	AssigneeID   *string        `json:"assigneeId" nullable:"true"`
 	CustomFields map[string]any `json:"customFields"`
 	CreatedAt    Time           `json:"createdAt"`
 	UpdatedAt    Time           `json:"updatedAt"`
@@ -85,8 +85,8 @@ type Voter struct {
 	Object         string  `json:"object"` // admin or contact
 	ID             string  `json:"id"`
 	Name           string  `json:"name"`
-	Email          *string `json:"email"`
-	ProfilePicture *string `json:"profilePicture"`
+	Email          *string `json:"email" nullable:"true"`
+	ProfilePicture *string `json:"profilePicture" nullable:"true"`
 	Type           string  `json:"type"` // admin, customer, lead or bot
 }
 
@@ -104,7 +104,7 @@ type Comment struct {
 	Object          string  `json:"object"` // always "comment"
 	ID              string  `json:"id"`
 	PostID          string  `json:"postId"`
-	ParentCommentID *string `json:"parentCommentId"`
+	ParentCommentID *string `json:"parentCommentId" nullable:"true"`
 	Content         string  `json:"content"` // HTML
 	Author          *Author `json:"author"`
 	Upvotes         int     `json:"upvotes"`
@@ -133,7 +133,7 @@ type Changelog struct {
 	Title                string              `json:"title"`
 	Content              string              `json:"content"` // HTML
 	MarkdownContent      string              `json:"markdownContent"`
-	FeaturedImage        *string             `json:"featuredImage"`
+	FeaturedImage        *string             `json:"featuredImage" nullable:"true"`
 	Locale               string              `json:"locale"`
 	FirstPublishInLocale bool                `json:"firstPublishInLocale"`
 	PublishedLocales     []string            `json:"publishedLocales"`
@@ -170,22 +170,22 @@ type Conversation struct {
 	ID                                string            `json:"id"`
 	Title                             string            `json:"title"`
 	State                             string            `json:"state"` // open, closed or snoozed
-	SnoozedUntil                      *Time             `json:"snoozedUntil"`
+	SnoozedUntil                      *Time             `json:"snoozedUntil" nullable:"true"`
 	Priority                          bool              `json:"priority"`
-	PrioritySetAt                     *Time             `json:"prioritySetAt"`
-	AdminAssigneeID                   *string           `json:"adminAssigneeId"`
-	TeamAssigneeID                    *string           `json:"teamAssigneeId"`
+	PrioritySetAt                     *Time             `json:"prioritySetAt" nullable:"true"`
+	AdminAssigneeID                   *string           `json:"adminAssigneeId" nullable:"true"`
+	TeamAssigneeID                    *string           `json:"teamAssigneeId" nullable:"true"`
 	Participants                      []Participant     `json:"participants"`
 	Source                            *ConversationPart `json:"source"`
 	Tags                              []ConversationTag `json:"tags"`
 	ReadReceipts                      []ReadReceipt     `json:"readReceipts"`
-	BotConversationState              *string           `json:"botConversationState"` // active, handed_off_to_human or resolved
-	BotConversationStateLastUpdatedAt *Time             `json:"botConversationStateLastUpdatedAt"`
-	BrandID                           *string           `json:"brandId"`
+	BotConversationState              *string           `json:"botConversationState" nullable:"true"` // active, handed_off_to_human or resolved
+	BotConversationStateLastUpdatedAt *Time             `json:"botConversationStateLastUpdatedAt" nullable:"true"`
+	BrandID                           *string           `json:"brandId" nullable:"true"`
 	HasAdminOverriddenLanguage        bool              `json:"hasAdminOverriddenLanguage"`
 	IsBlocked                         bool              `json:"isBlocked"`
 	LastActivityAt                    Time              `json:"lastActivityAt"`
-	WaitingSince                      *Time             `json:"waitingSince"` // since when a contact waits for an answer
+	WaitingSince                      *Time             `json:"waitingSince" nullable:"true"` // since when a contact waits for an answer
 	CreatedAt                         Time              `json:"createdAt"`
 	UpdatedAt                         Time              `json:"updatedAt"`
 }

@@ -39,8 +39,8 @@ type Feedback struct {
 	Score       float64 `json:"score"`
 	MessageID   string  `json:"messageId"`
 	DiscoveryID string  `json:"discoveryId"`
-	RequesterID *string `json:"requesterId"`
-	SubmitterID *string `json:"submitterId"`
+	RequesterID *string `json:"requesterId" nullable:"true"`
+	SubmitterID *string `json:"submitterId" nullable:"true"`
 }
 
 // Discovery is the data of DISCOVERY_CREATED and DISCOVERY_UPDATED.
@@ -50,9 +50,9 @@ type Discovery struct {
 	CreatedAt        Time    `json:"createdAt"`
 	UpdatedAt        Time    `json:"updatedAt"`
 	Title            string  `json:"title"`
-	Description      *string `json:"description"`
-	DiscoveryStateID *string `json:"discoveryStateId"`
-	ParentID         *string `json:"parentId"`
+	Description      *string `json:"description" nullable:"true"`
+	DiscoveryStateID *string `json:"discoveryStateId" nullable:"true"`
+	ParentID         *string `json:"parentId" nullable:"true"`
 }
 
 // Component is the data of COMPONENT_CREATED and COMPONENT_UPDATED.
@@ -62,8 +62,8 @@ type Component struct {
 	CreatedAt   Time    `json:"createdAt"`
 	UpdatedAt   Time    `json:"updatedAt"`
 	Title       string  `json:"title"`
-	Description *string `json:"description"`
-	ParentID    *string `json:"parentId"`
+	Description *string `json:"description" nullable:"true"`
+	ParentID    *string `json:"parentId" nullable:"true"`
 }
 
 // Message is the data of MESSAGE_CREATED and MESSAGE_UPDATED.
@@ -81,8 +81,8 @@ type Message struct {
 	Bin            bool    `json:"bin"`
 	RequesterID    string  `json:"requesterId"`
 	SubmitterID    string  `json:"submitterId"`
-	ReceivedAt     *Time   `json:"receivedAt"`
-	IntegrationURL *string `json:"integrationUrl"`
-	IntegrationID  *string `json:"integrationId"`
-	AssigneeID     *string `json:"assigneeId"`
+	ReceivedAt     *Time   `json:"receivedAt" nullable:"true"`
+	IntegrationURL *string `json:"integrationUrl" nullable:"true"`
+	IntegrationID  *string `json:"integrationId" nullable:"true"`
+	AssigneeID     *string `json:"assigneeId" nullable:"true"`
 }
