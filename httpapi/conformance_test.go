@@ -28,15 +28,36 @@ func newConformance(t *testing.T, h http.Handler) *conformance {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/openapi.json", nil))
-	doc, err := libopenapi.NewDocument(rec.Body.Bytes())
+	v, err := validatorOf(rec.Body.String())
 	if err != nil {
-		t.Fatalf("read /openapi.json: %v", err)
+		t.Fatal(err)
+	}
+	return &conformance{v: v, violations: map[string]int{}}
+}
+
+// validators holds a validator per OpenAPI document: every test server serves the same
+// one, and compiling its schemas is most of a validator's cost.
+var validators = struct {
+	sync.Mutex
+	byDocument map[string]validator.Validator
+}{byDocument: map[string]validator.Validator{}}
+
+func validatorOf(document string) (validator.Validator, error) {
+	validators.Lock()
+	defer validators.Unlock()
+	if v, ok := validators.byDocument[document]; ok {
+		return v, nil
+	}
+	doc, err := libopenapi.NewDocument([]byte(document))
+	if err != nil {
+		return nil, fmt.Errorf("read /openapi.json: %w", err)
 	}
 	v, errs := validator.NewValidator(doc)
 	if len(errs) > 0 {
-		t.Fatalf("a validator of /openapi.json: %v", errs)
+		return nil, fmt.Errorf("a validator of /openapi.json: %v", errs)
 	}
-	return &conformance{v: v, violations: map[string]int{}}
+	validators.byDocument[document] = v
+	return v, nil
 }
 
 // wrap serves with h and checks each answer.
