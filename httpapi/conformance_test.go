@@ -56,6 +56,16 @@ func validatorOf(document string) (validator.Validator, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("a validator of /openapi.json: %v", errs)
 	}
+	if ok, problems := v.ValidateDocument(); !ok {
+		var b strings.Builder
+		for _, p := range problems {
+			fmt.Fprintf(&b, "\n  %s", p.Message)
+			for _, se := range p.SchemaValidationErrors {
+				fmt.Fprintf(&b, "\n    %s: %s", se.FieldPath, se.Reason)
+			}
+		}
+		return nil, fmt.Errorf("/openapi.json is not a valid OpenAPI 3.1 document:%s", b.String())
+	}
 	validators.byDocument[document] = v
 	return v, nil
 }

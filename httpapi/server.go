@@ -46,6 +46,9 @@ type Services struct {
 	Limiter *RateLimiter
 	// Ping reports whether the database answers, for GET /healthz.
 	Ping func(context.Context) error
+	// PublicURL, when set, is where clients reach the API: the server the OpenAPI
+	// document names.
+	PublicURL string
 	// Idempotency, when set, remembers the answers of POSTs with an Idempotency-Key;
 	// nil ignores the header.
 	Idempotency feedwire.IdempotencyService
@@ -62,7 +65,11 @@ const Version = "0.1.0"
 // catalog is the event type catalog that GET /v1/event-types serves.
 func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (http.Handler, error) {
 	mux := http.NewServeMux()
-	api := humago.New(mux, apiConfig())
+	config := apiConfig()
+	if svc.PublicURL != "" {
+		config.Servers = []*huma.Server{{URL: svc.PublicURL, Description: "this feedwire"}}
+	}
+	api := humago.New(mux, config)
 	s := &server{logger: logger, workspaces: svc.Workspaces, limiter: svc.Limiter, requested: svc.Requested, mux: mux,
 		idempotency: svc.Idempotency}
 	api.UseMiddleware(requireWorkspace(api))
@@ -71,6 +78,14 @@ func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (htt
 	if err := addWebhooks(api.OpenAPI(), catalog); err != nil {
 		return nil, err
 	}
+	document, err := json.Marshal(api.OpenAPI())
+	if err != nil {
+		return nil, err
+	}
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/openapi+json")
+		w.Write(document)
+	})
 	return s.withRequestID(s.logRequests(s.recoverPanics(s.requireKey(s.idempotent(checkURLs(checkBodies(mux))))))), nil
 }
 
@@ -105,6 +120,13 @@ func apiConfig() huma.Config {
 	config.CreateHooks = nil
 	config.DocsPath = ""
 	config.SchemasPath = ""
+	// NewServer serves /openapi.json itself: huma would also serve an OpenAPI 3.0
+	// version, which cannot say what the 3.1 document does (its webhooks, nullable
+	// references) and so was invalid. There is no 3.0 document.
+	config.OpenAPIPath = ""
+	// Every list answer's data is an array, never null: the generated clients should
+	// not make it optional.
+	huma.DefaultArrayNullable = false
 	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", Description: "An API key from `feedwire keys create`."},
 	}

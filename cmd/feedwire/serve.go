@@ -299,7 +299,7 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s, Components: s, Feedback: s,
 		Events: s, Webhooks: delivery.NewWebhookService(s, client), Deliveries: s, Jobs: st.jobs,
 		Boards: s, Posts: s, Comments: s, Changelogs: s, Conversations: s, Ping: s.Ping,
-		Requested: m.Requested, Idempotency: s,
+		Requested: m.Requested, Idempotency: s, PublicURL: c.PublicURL,
 	}
 	if c.RateLimit > 0 {
 		if svc.Limiter, err = httpapi.NewRateLimiter(c.RateLimit, cmp.Or(c.RateBurst, c.RateLimit), time.Now); err != nil {
