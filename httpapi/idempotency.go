@@ -18,7 +18,9 @@ import (
 // feedwire.IdempotencyKeyLifetime; the same request again (method, path and body) gets
 // that answer again, marked Idempotent-Replayed: true, and creates nothing; another
 // request with the key is refused (422), as is one while the first still runs (409).
-// An answer of 5xx is not kept, so the request can be sent again with the same key.
+// Only a success is kept: a refusal (4xx, the body that did not validate, a conflict, a
+// rate limit) or a server error is not, so the request, mended or not, can be sent
+// again with the same key, as Stripe does.
 func (s *server) idempotent(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
@@ -76,7 +78,7 @@ func (s *server) runRemembered(w http.ResponseWriter, r *http.Request, next http
 		}
 	}()
 	next.ServeHTTP(rec, r)
-	if rec.status == 0 || rec.status >= 500 {
+	if rec.status < 200 || rec.status >= 300 {
 		return
 	}
 	answer := feedwire.IdempotentAnswer{Fingerprint: fingerprint, Status: rec.status,

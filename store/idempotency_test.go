@@ -44,12 +44,25 @@ func TestIdempotencyKeys(t *testing.T) {
 		t.Errorf("a forgotten key: %+v, want it free", a)
 	}
 
+	// A claim whose request never finished (its process died) is taken over after a while.
+	if a := begin("k3", "z"); a != nil {
+		t.Fatal("k3 was taken")
+	}
+	f.clock.Advance(time.Minute)
+	if a := begin("k3", "z"); a == nil || a.Status != 0 {
+		t.Errorf("an unfinished claim a minute old: %+v, want it still running", a)
+	}
+	f.clock.Advance(10 * time.Minute)
+	if a := begin("k3", "z"); a != nil {
+		t.Errorf("an unfinished claim 11 minutes old: %+v, want it taken over", a)
+	}
+
 	f.clock.Advance(feedwire.IdempotencyKeyLifetime + time.Second)
 	if a := begin("k1", "POST /v1/users new"); a != nil {
 		t.Errorf("a key a day old: %+v, want it free again", a)
 	}
 	pruned, err := f.store.Prune(ctx, f.clock.Now().Add(-30*24*time.Hour))
-	if err != nil || pruned.IdempotencyKeys != 1 {
-		t.Errorf("prune: %+v, %v; want the day-old k2 forgotten", pruned, err)
+	if err != nil || pruned.IdempotencyKeys != 2 {
+		t.Errorf("prune: %+v, %v; want the day-old k2 and k3 forgotten", pruned, err)
 	}
 }

@@ -300,3 +300,20 @@ func TestEventConstants(t *testing.T) {
 		t.Errorf("%d constants for %d types", len(seen), len(bodies))
 	}
 }
+
+// TestEmptySecretVerifiesNothing: anyone can compute a signature keyed with the empty
+// string, so a delivery "signed" with it never verifies, even to a handler told to take
+// the empty key for the challenge of a webhook without a secret.
+func TestEmptySecretVerifiesNothing(t *testing.T) {
+	body := catalogBodies(t)[webhook.EventMessageCreated]
+	for _, h := range []*webhook.Handler{webhook.NewHandler(""), webhook.NewHandler(testSecret, webhook.WithSecrets(""))} {
+		req := httptest.NewRequest("POST", "/webhooks", bytes.NewReader(body))
+		req.Header.Set(webhook.HeaderHarvestrSignature, webhook.SignHarvestr("", body))
+		if code := serve(h, req); code != 401 {
+			t.Errorf("a delivery signed with the empty key: %d, want 401", code)
+		}
+	}
+	if code := serve(webhook.NewHandler(""), challengeRequest("")); code != 200 {
+		t.Errorf("the challenge of a webhook without a secret: %d, want 200", code)
+	}
+}

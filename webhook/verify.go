@@ -126,9 +126,16 @@ func VerifyStandard(secret string, body []byte, id, timestamp, signatures string
 // grace period ends. The deliveries of a harvestr webhook without a secret carry
 // neither, and do not verify.
 func Verify(secret string, header http.Header, body []byte, opts ...Option) error {
-	secrets := append([]string{secret}, newVerifier(opts).secrets...)
+	// The empty secret signs only the challenge of a webhook without one: a delivery
+	// "signed" with it proves nothing, since anyone can compute that signature.
+	var secrets []string
+	for _, s := range append([]string{secret}, newVerifier(opts).secrets...) {
+		if s != "" {
+			secrets = append(secrets, s)
+		}
+	}
 	check := func(verify func(secret string) error) error {
-		var err error
+		err := fmt.Errorf("%w: no secret to check it with", ErrInvalidSignature)
 		for _, s := range secrets {
 			if err = verify(s); err == nil || !errors.Is(err, ErrInvalidSignature) {
 				return err

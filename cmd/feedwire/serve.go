@@ -433,7 +433,11 @@ func listen(c serveConfig, logger *slog.Logger, handler, metrics http.Handler) (
 // redactDSN returns the database's address with its password, if any, left out, for
 // the log: postgres://feedwire:xxxxx@db.internal/feedwire.
 func redactDSN(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" && u.Opaque == "" {
+		if q := u.Query(); q.Has("password") { // pgx takes it in the query too
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
 		return u.Redacted()
 	}
 	return passwordSetting.ReplaceAllString(dsn, "${1}xxxxx") // host=… password=… form

@@ -103,11 +103,12 @@ func TestShutdownWithinTimeout(t *testing.T) {
 
 func TestRedactDSN(t *testing.T) {
 	for dsn, want := range map[string]string{
-		"sqlite:feedwire.db":                              "sqlite:feedwire.db",
-		"postgres://feedwire:s3cret@db.internal/feedwire": "postgres://feedwire:xxxxx@db.internal/feedwire",
-		"postgres://feedwire@db.internal/feedwire":        "postgres://feedwire@db.internal/feedwire",
-		"host=db.internal user=feedwire password=s3cret":  "host=db.internal user=feedwire password=xxxxx",
-		"host=db password='s3 cret' dbname=feedwire":      "host=db password=xxxxx dbname=feedwire",
+		"sqlite:feedwire.db":                                              "sqlite:feedwire.db",
+		"postgres://feedwire:s3cret@db.internal/feedwire":                 "postgres://feedwire:xxxxx@db.internal/feedwire",
+		"postgres://feedwire@db.internal/feedwire":                        "postgres://feedwire@db.internal/feedwire",
+		"host=db.internal user=feedwire password=s3cret":                  "host=db.internal user=feedwire password=xxxxx",
+		"postgres://feedwire@db/feedwire?password=s3cret&sslmode=disable": "postgres://feedwire@db/feedwire?password=xxxxx&sslmode=disable",
+		"host=db password='s3 cret' dbname=feedwire":                      "host=db password=xxxxx dbname=feedwire",
 	} {
 		if got := redactDSN(dsn); got != want || strings.Contains(got, "s3") && strings.Contains(dsn, "s3") {
 			t.Errorf("redactDSN(%q) = %q, want %q", dsn, got, want)

@@ -27,7 +27,11 @@ func main() {
 	if old := os.Getenv("FEEDWIRE_WEBHOOK_OLD_SECRET"); old != "" {
 		opts = append(opts, webhook.WithSecrets(old))
 	}
-	h := webhook.NewHandler(os.Getenv("FEEDWIRE_WEBHOOK_SECRET"), opts...)
+	secret := os.Getenv("FEEDWIRE_WEBHOOK_SECRET")
+	if secret == "" {
+		log.Fatal("set FEEDWIRE_WEBHOOK_SECRET to the webhook's secret: without one, nothing can be verified")
+	}
+	h := webhook.NewHandler(secret, opts...)
 	h.Deduplicator = webhook.NewMemoryDeduplicator(10_000) // deliveries come at least once
 	h.Logger = slog.Default()                              // says why a request was refused
 	h.OnAny(func(_ context.Context, event any) error {
