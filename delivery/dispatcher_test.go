@@ -447,26 +447,38 @@ func newHandlerServer(t *testing.T, h http.HandlerFunc) *receiverServer {
 // once the attempt has finished and been recorded.
 func TestShutdownDrains(t *testing.T) {
 	f := setup(t, options{allowPrivate: true})
-	arrived, release := make(chan struct{}), make(chan struct{})
+	release, stopped := stopWithAttemptUnderWay(t, f)
+	release()
+	<-stopped
+	if a := f.attempt(t).Attempt; a.Outcome != feedwire.OutcomeDelivered {
+		t.Errorf("the drained attempt was recorded as %s, want delivered", a.Outcome)
+	}
+}
+
+// stopWithAttemptUnderWay delivers a message to a receiver that holds its answer until
+// release is called (or the test ends), then begins stopping the dispatcher, and checks
+// that it does not stop meanwhile. stopped is closed once it has.
+func stopWithAttemptUnderWay(t *testing.T, f *fixture) (release func(), stopped chan struct{}) {
+	t.Helper()
+	arrived, held := make(chan struct{}), make(chan struct{})
 	r := newReceiver(t, f.clock, func(int, http.ResponseWriter) {
 		close(arrived)
-		<-release
+		<-held
 	})
+	var once sync.Once
+	release = func() { once.Do(func() { close(held) }) }
+	t.Cleanup(release) // before the receiver closes
 	f.webhook(t, feedwire.FormatHarvestr, r.URL)
 	f.message(t)
 	<-arrived
-	stopped := make(chan struct{})
+	stopped = make(chan struct{})
 	go func() { f.stop(); close(stopped) }()
 	select {
 	case <-stopped:
 		t.Fatal("the dispatcher stopped with an attempt under way")
 	case <-time.After(50 * time.Millisecond):
 	}
-	close(release)
-	<-stopped
-	if a := f.attempt(t).Attempt; a.Outcome != feedwire.OutcomeDelivered {
-		t.Errorf("the drained attempt was recorded as %s, want delivered", a.Outcome)
-	}
+	return release, stopped
 }
 
 // TestAbandonLeavesTheDelivery: shutdown that cannot wait for a hanging attempt
@@ -474,22 +486,7 @@ func TestShutdownDrains(t *testing.T) {
 // once, for the next start.
 func TestAbandonLeavesTheDelivery(t *testing.T) {
 	f := setup(t, options{allowPrivate: true})
-	arrived, release := make(chan struct{}), make(chan struct{})
-	r := newReceiver(t, f.clock, func(_ int, w http.ResponseWriter) {
-		close(arrived)
-		<-release // longer than the test: the attempt's own timeout, 5s, would end it first
-	})
-	t.Cleanup(func() { close(release) }) // before the receiver closes
-	f.webhook(t, feedwire.FormatHarvestr, r.URL)
-	f.message(t)
-	<-arrived
-	stopped := make(chan struct{})
-	go func() { f.stop(); close(stopped) }()
-	select {
-	case <-stopped:
-		t.Fatal("the dispatcher stopped with an attempt under way, before Abandon")
-	case <-time.After(50 * time.Millisecond):
-	}
+	_, stopped := stopWithAttemptUnderWay(t, f) // the receiver answers only when the test ends
 	f.dispatcher.Abandon()
 	select {
 	case <-stopped:

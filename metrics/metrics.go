@@ -7,6 +7,7 @@ package metrics
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -155,7 +156,7 @@ func statusCode(code int) string {
 	if code < 100 || code > 599 {
 		return "other"
 	}
-	return string([]byte{byte('0' + code/100), byte('0' + code/10%10), byte('0' + code%10)})
+	return strconv.Itoa(code)
 }
 
 // queueCollector reads the queue's statistics at each scrape.

@@ -138,17 +138,7 @@ func TestDurableWritesWaitForTheSync(t *testing.T) {
 		syncing <- struct{}{}
 		return <-release
 	}
-	write := func(x int, d durability) chan error {
-		done := make(chan error, 1)
-		go func() {
-			_, err := s.commits.do(ctx, func(tx *txn) error {
-				_, err := tx.ExecContext(ctx, `INSERT INTO t (x) VALUES (?)`, x)
-				return err
-			}, d)
-			done <- err
-		}()
-		return done
-	}
+	write := func(x int, d durability) chan error { return insertAsync(s, x, d) }
 	committed := func(x int) bool {
 		var n int
 		if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM t WHERE x = ?`, x).Scan(&n); err != nil {
@@ -220,7 +210,6 @@ func TestDurableWritesWaitForTheSync(t *testing.T) {
 // answered once synced, like any durable write, but a volatile write (a claim)
 // committed while it is unsynced is answered at its commit.
 func TestVolatileWritesDoNotWaitForRecords(t *testing.T) {
-	ctx := context.Background()
 	s := openWithTable(t)
 	syncing := make(chan struct{})
 	release := make(chan error)
@@ -239,17 +228,7 @@ func TestVolatileWritesDoNotWaitForRecords(t *testing.T) {
 			return nil
 		}
 	}
-	write := func(x int, d durability) chan error {
-		done := make(chan error, 1)
-		go func() {
-			_, err := s.commits.do(ctx, func(tx *txn) error {
-				_, err := tx.ExecContext(ctx, `INSERT INTO t (x) VALUES (?)`, x)
-				return err
-			}, d)
-			done <- err
-		}()
-		return done
-	}
+	write := func(x int, d durability) chan error { return insertAsync(s, x, d) }
 	record := write(1, durableRecord)
 	<-syncing // the record has committed; its sync is under way
 	select {
@@ -317,4 +296,18 @@ func TestWALSyncFailureSticks(t *testing.T) {
 	if err := w.sync(); err == nil {
 		t.Fatalf("a sync of %s succeeded", os.DevNull)
 	}
+}
+
+// insertAsync inserts x into t through the committer with durability d, and returns
+// where the write's answer will come.
+func insertAsync(s *Store, x int, d durability) chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.commits.do(context.Background(), func(tx *txn) error {
+			_, err := tx.ExecContext(context.Background(), `INSERT INTO t (x) VALUES (?)`, x)
+			return err
+		}, d)
+		done <- err
+	}()
+	return done
 }
