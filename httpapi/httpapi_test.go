@@ -43,6 +43,12 @@ func setup(t *testing.T) *api {
 // real; only private networks are allowed, for the test receivers.
 func newTestServer(t *testing.T, dsn, secretKey string) (*store.Store, *httptest.Server) {
 	t.Helper()
+	return newTestServerWith(t, dsn, secretKey, nil)
+}
+
+// newTestServerWith is newTestServer with the services changed by change, when not nil.
+func newTestServerWith(t *testing.T, dsn, secretKey string, change func(*httpapi.Services)) (*store.Store, *httptest.Server) {
+	t.Helper()
 	ctx := context.Background()
 	s, err := store.Open(ctx, dsn, store.Options{SecretKey: secretKey})
 	if err != nil {
@@ -58,12 +64,16 @@ func newTestServer(t *testing.T, dsn, secretKey string) (*store.Store, *httptest
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	client := delivery.NewClient(true, 4)
-	h, err := httpapi.NewServer(logger, httpapi.Services{
+	svc := httpapi.Services{
 		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s,
 		Components: s, Feedback: s, Events: s, Webhooks: delivery.NewWebhookService(s, client),
 		Deliveries: s, Jobs: delivery.NewJobs(s, logger), Boards: s, Posts: s, Comments: s, Changelogs: s, Conversations: s, Ping: s.Ping,
-		Idempotency: s,
-	}, catalog)
+		Idempotency: s, Listen: s,
+	}
+	if change != nil {
+		change(&svc)
+	}
+	h, err := httpapi.NewServer(logger, svc, catalog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +89,12 @@ func newTestServer(t *testing.T, dsn, secretKey string) (*store.Store, *httptest
 // do sends a request with the workspace's key and returns the status and decoded body.
 func (a *api) do(method, path, body string) (int, map[string]any) {
 	a.t.Helper()
+	return a.doWith(method, path, body, nil)
+}
+
+// doWith is do with more headers; an empty value sets none.
+func (a *api) doWith(method, path, body string, header map[string]string) (int, map[string]any) {
+	a.t.Helper()
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
@@ -89,6 +105,11 @@ func (a *api) do(method, path, body string) (int, map[string]any) {
 	}
 	req.Header.Set("Authorization", "Bearer "+a.key)
 	req.Header.Set("Content-Type", "application/json")
+	for name, value := range header {
+		if value != "" {
+			req.Header.Set(name, value)
+		}
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		a.t.Fatal(err)

@@ -193,6 +193,13 @@ func addRoutes(mux *http.ServeMux, api huma.API, s *server, svc Services, catalo
 		getEvent(svc.Events))
 	register(api, s, op("list-event-types", http.MethodGet, "/v1/event-types", "List event types with their schemas and examples", "Events"),
 		listEventTypes(catalog))
+	if svc.Listen != nil {
+		streams := svc.Streams
+		if streams == nil {
+			streams = NewStreams()
+		}
+		register(api, s, listenOperation(api.OpenAPI().Components.Schemas), listen(svc.Listen, streams, s.logger))
+	}
 }
 
 // created makes an operation answer 201: a POST under a resource that creates one of

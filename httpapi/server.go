@@ -52,6 +52,12 @@ type Services struct {
 	// Idempotency, when set, remembers the answers of POSTs with an Idempotency-Key;
 	// nil ignores the header.
 	Idempotency feedwire.IdempotencyService
+	// Listen, when set, serves GET /v1/listen, the event streams of feedwire listen.
+	Listen feedwire.ListenService
+	// Streams, when set, wakes the listen streams when events are committed and ends
+	// them at shutdown; without it they look for events every 250 ms and end with
+	// their connections.
+	Streams *Streams
 	// Requested, when set, is told of every request answered: its method, the route
 	// pattern that matched ("" for none), the status and how long it took. Metrics
 	// count requests with it.
@@ -151,6 +157,7 @@ type contextKey int
 
 const (
 	workspaceKey contextKey = iota
+	apiKeyKey               // the request's API key, which listen derives its secret from
 	requestIDKey
 )
 
@@ -187,7 +194,8 @@ func (s *server) requireKey(next http.Handler) http.Handler {
 				return
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), workspaceKey, ws.ID)))
+		ctx := context.WithValue(context.WithValue(r.Context(), workspaceKey, ws.ID), apiKeyKey, key)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

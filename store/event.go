@@ -116,3 +116,27 @@ func (s *Store) Events(ctx context.Context, workspaceID string, f feedwire.Event
 	}
 	return events.list(ctx, s.read, workspaceID, f.ListParams, where.String(), args...)
 }
+
+// EventsAfter returns up to limit of the workspace's events with ids after afterID,
+// oldest first, without test events. Event ids are UUIDv7s, so this is the event log in
+// the order of the events' times, read by the index on (workspace_id, id).
+func (s *Store) EventsAfter(ctx context.Context, workspaceID, afterID string, limit int) ([]feedwire.Event, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+events.columns+` FROM events
+		WHERE workspace_id = ? AND id > ? AND test = FALSE ORDER BY id LIMIT ?`, workspaceID, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	defer rows.Close()
+	var list []feedwire.Event
+	for rows.Next() {
+		ev, err := events.scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
+		list = append(list, *ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	return list, nil
+}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
@@ -41,10 +44,12 @@ var (
 // checkText is what secret_check holds, sealed.
 const checkText = "feedwire secret check"
 
-// secretBox seals and opens webhook secrets.
+// secretBox seals and opens webhook secrets, and derives the secrets that are never
+// stored (see derive).
 type secretBox struct {
-	// aead is set once, by Open, before the store is used.
-	aead cipher.AEAD
+	// aead and deriving are set once, by Open, before the store is used.
+	aead     cipher.AEAD
+	deriving []byte // a key of its own for derive, made from the box's key
 }
 
 // setKey makes key, 32 bytes, the box's key.
@@ -56,8 +61,24 @@ func (b *secretBox) setKey(key []byte) error {
 	if err != nil {
 		return err
 	}
-	b.aead, err = cipher.NewGCM(block)
+	if b.aead, err = cipher.NewGCM(block); err != nil {
+		return err
+	}
+	b.deriving, err = hkdf.Key(sha256.New, key, nil, "feedwire derived secrets", 32)
 	return err
+}
+
+// derive returns a secret of 32 bytes for purpose and input: the same every time for
+// the same key, purpose and input, and nothing anyone without the key can compute.
+func (b *secretBox) derive(purpose, input string) ([]byte, error) {
+	if b.deriving == nil {
+		return nil, errors.New("the store has no secret key to derive secrets from")
+	}
+	mac := hmac.New(sha256.New, b.deriving)
+	mac.Write([]byte(purpose))
+	mac.Write([]byte{0})
+	mac.Write([]byte(input))
+	return mac.Sum(nil), nil
 }
 
 // seal returns plain sealed. GCM's random 96-bit nonces are safe for billions of

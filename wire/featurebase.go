@@ -88,8 +88,15 @@ func Body(envelopeID, webhookID string, ev *feedwire.Event) ([]byte, error) {
 // format receives, with the event's own id as the envelope id and, in featurebase, an
 // empty webhookId, since each delivery fills in its own.
 func LogPayload(ev *feedwire.Event) ([]byte, error) {
+	return Body(EventEnvelopeID(ev), "", ev)
+}
+
+// EventEnvelopeID is the envelope id of ev when it is sent as itself rather than as a
+// delivery to a webhook: in the event log and in listen streams. It is the event's id,
+// in featurebase with the prefix of its notification ids.
+func EventEnvelopeID(ev *feedwire.Event) string {
 	if ev.Type.Format() == feedwire.FormatFeaturebase {
-		return FeaturebaseBody("notif_"+ev.ID, "", ev)
+		return "notif_" + ev.ID
 	}
-	return HarvestrBody(ev.ID, ev)
+	return ev.ID
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/webhook"
 )
 
 // syncBuffer is a bytes.Buffer safe for a command writing while the test reads.
@@ -53,30 +55,68 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// TestListenAndTrigger is the two-terminal walk: feedwire listen in one, feedwire
-// trigger in the other; listen prints each event, verified, and deletes its webhooks
-// when it stops.
+// TestListenAndTrigger is the two-terminal walk, against a server with its SSRF guard
+// on: feedwire listen in one terminal, forwarding to an app built only on
+// webhook.Handler with the secret that listen --print-secret gave, and feedwire trigger
+// in the other. listen prints each event, verified, and the app verifies every
+// forwarded request; the secret is the same on every run; nothing is left registered.
 func TestListenAndTrigger(t *testing.T) {
-	s := startServer(t, "--allow-private-networks")
+	s := startServer(t)
 	key := s.createKey(t, "acme")
+	secret, stderr, err := s.cli(t, key, "listen", "--print-secret")
+	secret = strings.TrimSpace(secret)
+	if err != nil || !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("listen --print-secret: %q %v\n%s", secret, err, stderr)
+	}
+	if again, _, _ := s.cli(t, key, "listen", "--print-secret"); strings.TrimSpace(again) != secret {
+		t.Errorf("listen --print-secret gave %q, then %q; want the same secret every time", secret, again)
+	}
+
+	var mu sync.Mutex
+	var received []string
+	app := webhook.NewHandler(secret)
+	app.OnAny(func(ctx context.Context, event any) error {
+		env, _ := json.Marshal(event)
+		mu.Lock()
+		received = append(received, string(env))
+		mu.Unlock()
+		return nil
+	})
+	appServer := httptest.NewServer(app)
+	defer appServer.Close()
+
 	ctx, stop := context.WithCancel(context.Background())
 	var out, errOut syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"listen", "--json", "--server", s.url, "--api-key", key}, noEnv, &out, &errOut)
+		done <- run(ctx, []string{"listen", "--json", "--forward-to", appServer.URL, "--server", s.url, "--api-key", key}, noEnv, &out, &errOut)
 	}()
 	waitFor(t, "listen getting ready", func() bool { return strings.Contains(errOut.String(), "ready") })
+	if !strings.Contains(errOut.String(), secret) {
+		t.Errorf("listen did not print its signing secret %s:\n%s", secret, errOut.String())
+	}
 
 	for _, event := range []string{"post.created", "MESSAGE_UPDATED", "conversation.admin.snoozed"} {
 		if stdout, stderr, err := s.cli(t, key, "trigger", event); err != nil || !strings.Contains(stdout, "triggered "+event) {
 			t.Fatalf("trigger %s: %v\n%s%s", event, err, stdout, stderr)
 		}
-		waitFor(t, "listen printing "+event, func() bool {
+		printed := func() bool {
 			return strings.Contains(out.String(), `"topic":"`+event+`"`) || strings.Contains(out.String(), `"event":"`+event+`"`)
+		}
+		waitFor(t, "listen printing "+event, printed)
+		waitFor(t, "the app receiving "+event, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, r := range received {
+				if strings.Contains(r, `"`+event+`"`) {
+					return true
+				}
+			}
+			return false
 		})
 	}
-	if strings.Contains(errOut.String(), "refused") {
-		t.Errorf("listen refused deliveries:\n%s", errOut.String())
+	if strings.Contains(errOut.String(), "refused") || strings.Contains(errOut.String(), " 401 ") {
+		t.Errorf("a delivery was refused:\n%s", errOut.String())
 	}
 	stop()
 	if err := <-done; err != nil {
@@ -84,6 +124,19 @@ func TestListenAndTrigger(t *testing.T) {
 	}
 	if stdout, _, err := s.cli(t, key, "webhooks", "list", "--output", "json"); err != nil || strings.TrimSpace(stdout) != "[]" {
 		t.Errorf("after listen stopped, webhooks are %s (%v); want none", stdout, err)
+	}
+}
+
+// TestListenRefusesABadKey: listen with a key the server refuses stops at once with the
+// server's reason, rather than reconnect for ever.
+func TestListenRefusesABadKey(t *testing.T) {
+	s := startServer(t)
+	var out, errOut syncBuffer
+	ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	err := run(ctx, []string{"listen", "--server", s.url, "--api-key", "fw_not_a_key"}, noEnv, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "not valid") || ctx.Err() != nil {
+		t.Errorf("listen with a bad key: got %v, want the refusal at once", err)
 	}
 }
 

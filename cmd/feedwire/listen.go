@@ -2,16 +2,15 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
+	"net/url"
 	"os"
-	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/feedwire/feedwire"
@@ -20,141 +19,134 @@ import (
 )
 
 func runListen(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "listen", "Receive this workspace's webhooks here: start a local receiver, register a temporary\n"+
-		"webhook for it, verify and print every delivery, and delete the webhook on exit (Ctrl-C).\n"+
-		"The server must run with --allow-private-networks to deliver to this machine.",
+	fs := newFlagSet(e, "listen", "Receive this workspace's events here, as a webhook would: listen holds a stream open to\n"+
+		"the server, which sends each event over it signed with a secret that stays the same for\n"+
+		"this API key. listen verifies and prints each one and, with --forward-to, POSTs it\n"+
+		"unchanged, signature headers and all, to your app, which verifies it with that secret.\n"+
+		"Nothing is registered: the server stops sending when the stream ends, however listen\n"+
+		"ended. It works against any server, local or remote; it reconnects and resumes where\n"+
+		"it was when the connection drops.",
 		"  feedwire listen\n  feedwire listen --format featurebase --topics post.created,comment.created\n"+
-			"  feedwire listen --forward-to http://127.0.0.1:3000/webhooks\n  feedwire listen --json | jq .")
+			"  feedwire listen --forward-to http://127.0.0.1:3000/webhooks\n"+
+			"  export FEEDWIRE_WEBHOOK_SECRET=$(feedwire listen --print-secret)\n  feedwire listen --json | jq .")
 	connect := remoteFlags(fs, e)
 	format := fs.String("format", "", "harvestr or featurebase; both when empty")
 	topics := fs.String("topics", "", "comma-separated event types; all of the format when empty")
-	port := fs.Int("port", 0, "port to listen on, on 127.0.0.1; any free port when 0")
 	forwardTo := fs.String("forward-to", "", "also POST each verified delivery, unchanged, to this URL")
 	raw := fs.Bool("json", false, "print each delivery's body on one line, nothing else")
+	printSecret := fs.Bool("print-secret", false, "print the signing secret of this API key's streams and exit")
 	r, _, err := parseRemote(fs, connect, args, 0, "flags only")
 	if err != nil {
 		return err
 	}
-	subs, err := listenSubscriptions(*format, splitList(*topics))
-	if err != nil {
-		return err
+	if *format != "" && *format != string(feedwire.FormatHarvestr) && *format != string(feedwire.FormatFeaturebase) {
+		return usageError("listen: --format must be harvestr or featurebase")
 	}
-	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+	if *forwardTo != "" {
+		if u, err := url.Parse(*forwardTo); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageError("listen: --forward-to must be an http or https URL, such as http://127.0.0.1:3000/webhooks")
+		}
+	}
+	opts := client.ListenOptions{Format: *format, Types: splitList(*topics)}
+	if *printSecret {
+		return printListenSecret(ctx, r.client, opts, e.stdout)
 	}
 	l := &listener{out: e.stdout, log: e.stderr, raw: *raw, color: isTerminal(e.stdout) && !*raw,
-		forwardTo: *forwardTo, secrets: map[string]string{}}
-	srv := &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
+		forwardTo: *forwardTo, forward: &http.Client{Timeout: 30 * time.Second}}
+	return l.run(ctx, r.client, opts)
+}
 
-	// The webhooks outlive a cancelled ctx long enough to be deleted.
-	cleanupCtx := context.WithoutCancel(ctx)
-	var created []string
-	defer func() {
-		for _, id := range created {
-			if err := r.client.DeleteWebhook(cleanupCtx, id); err != nil {
-				fmt.Fprintf(e.stderr, "could not delete temporary webhook %s: %v\n", id, err)
-			}
-		}
-	}()
-	host, _ := os.Hostname()
-	for _, s := range subs {
-		w, err := r.client.CreateWebhook(ctx, client.WebhookInput{
-			Name: fmt.Sprintf("feedwire listen on %s (pid %d)", host, os.Getpid()), Format: s.format, Topics: s.topics,
-			URL: "http://" + ln.Addr().String() + "/" + s.format,
-		})
-		if err != nil {
-			return fmt.Errorf("register a %s webhook for %s: %w (is serve running with --allow-private-networks?)", s.format, ln.Addr(), err)
-		}
-		created = append(created, w.ID)
-		l.setSecret(s.format, w.Secret)
-		fmt.Fprintf(e.stderr, "listening on %s for %d %s event types (webhook %s)\n", ln.Addr(), len(s.topics), s.format, w.ID)
+// printListenSecret prints the secret of the key's streams, which it learns by opening
+// one and closing it at once.
+func printListenSecret(ctx context.Context, c *client.Client, opts client.ListenOptions, out io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var secret string
+	err := c.Listen(ctx, opts, func(s client.ListenSession) {
+		secret = s.Secret
+		cancel()
+	}, func(client.ListenDelivery) error { return nil })
+	if secret == "" {
+		return fmt.Errorf("listen: %w", cmp.Or(err, errors.New("the stream ended before its session")))
 	}
-	fmt.Fprintln(e.stderr, "ready; press Ctrl-C to stop")
-	<-ctx.Done()
+	fmt.Fprintln(out, secret)
 	return nil
 }
 
-// subscription is the topics of one format that listen registers a webhook for.
-type subscription struct {
-	format string
-	topics []string
+// The waits between reconnections: doubled after each failure, up to the most.
+const (
+	reconnectFirst = time.Second
+	reconnectMost  = 30 * time.Second
+)
+
+// run holds the stream open until ctx ends, reconnecting after the last event received
+// when it drops. A refusal (a bad key or flag) ends it.
+func (l *listener) run(ctx context.Context, c *client.Client, opts client.ListenOptions) error {
+	wait := reconnectFirst
+	for {
+		l.connected = false
+		err := c.Listen(ctx, opts, l.session, l.deliver)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, feedwire.ErrUnauthorized) || errors.Is(err, feedwire.ErrInvalid) || errors.Is(err, feedwire.ErrNotFound) {
+			return fmt.Errorf("listen: %w", err)
+		}
+		if l.connected {
+			wait = reconnectFirst
+		}
+		fmt.Fprintf(l.log, "lost the stream: %v; reconnecting in %s\n", err, wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, reconnectMost)
+		opts.LastEventID = l.lastEventID
+	}
 }
 
-func listenSubscriptions(format string, topics []string) ([]subscription, error) {
-	formats := []feedwire.Format{feedwire.FormatHarvestr, feedwire.FormatFeaturebase}
-	if format != "" {
-		if !slices.Contains(formats, feedwire.Format(format)) {
-			return nil, usageError("listen: --format must be harvestr or featurebase")
-		}
-		formats = []feedwire.Format{feedwire.Format(format)}
-	}
-	var subs []subscription
-	for _, f := range formats {
-		var names []string
-		for _, t := range feedwire.EventTypesOf(f) {
-			if len(topics) == 0 || slices.Contains(topics, string(t)) {
-				names = append(names, string(t))
-			}
-		}
-		if len(names) > 0 {
-			subs = append(subs, subscription{format: string(f), topics: names})
-		}
-	}
-	if len(subs) == 0 {
-		return nil, usageError(fmt.Sprintf("listen: none of %v is an event type (feedwire events types lists them)", topics))
-	}
-	return subs, nil
-}
-
-// listener receives the deliveries of listen's webhooks, one path per format.
+// listener prints, and forwards, the deliveries of a listen stream.
 type listener struct {
 	out, log  io.Writer
 	raw       bool
 	color     bool
 	forwardTo string
+	forward   *http.Client
 
-	mu      sync.Mutex
-	secrets map[string]string // by format, once its webhook exists
+	secret      string // the session's, once the stream is open
+	connected   bool   // whether the current stream began
+	lastEventID string // the last delivery's, to resume after
 }
 
-func (l *listener) setSecret(format, secret string) {
-	l.mu.Lock()
-	l.secrets[format] = secret
-	l.mu.Unlock()
+func (l *listener) session(s client.ListenSession) {
+	l.connected = true
+	if l.secret == s.Secret {
+		fmt.Fprintln(l.log, "reconnected; resuming after the last event received")
+		return
+	}
+	l.secret = s.Secret
+	fmt.Fprintf(l.log, "ready: receiving %d event types; press Ctrl-C to stop\n", len(s.Types))
+	fmt.Fprintf(l.log, "the webhook signing secret is %s (the same every time for this API key)\n", s.Secret)
 }
 
-func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, webhook.DefaultMaxBodyBytes))
-	if err != nil {
-		http.Error(w, "the body is too large", http.StatusRequestEntityTooLarge)
-		return
-	}
-	format := strings.TrimPrefix(r.URL.Path, "/")
-	l.mu.Lock()
-	secret, known := l.secrets[format]
-	l.mu.Unlock()
-	if !known {
-		// The harvestr challenge arrives while the webhook is being registered.
-		return
-	}
-	if err := webhook.Verify(secret, r.Header, body); err != nil {
-		fmt.Fprintf(l.log, "refused a request: %v\n", err)
-		http.Error(w, err.Error(), http.StatusUnauthorized)
-		return
+func (l *listener) deliver(d client.ListenDelivery) error {
+	l.lastEventID = d.EventID
+	body, header := []byte(d.Body), d.Header()
+	if err := webhook.Verify(l.secret, header, body); err != nil {
+		fmt.Fprintf(l.log, "refused event %s: %v\n", d.EventID, err)
+		return nil
 	}
 	if _, err := webhook.Decode(body); err != nil {
-		fmt.Fprintf(l.log, "refused a request: %v\n", err)
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+		fmt.Fprintf(l.log, "refused event %s: %v\n", d.EventID, err)
+		return nil
 	}
 	env, _ := webhook.ReadEnvelope(body)
 	l.print(env, body)
 	if l.forwardTo != "" {
-		l.forward(r.Context(), r.Header, body)
+		l.forwardDelivery(header, body)
 	}
+	return nil
 }
 
 // The ANSI colours of a terminal.
@@ -166,8 +158,6 @@ const (
 )
 
 func (l *listener) print(env webhook.Envelope, body []byte) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.raw {
 		var compact bytes.Buffer
 		json.Compact(&compact, body)
@@ -186,19 +176,20 @@ func (l *listener) print(env webhook.Envelope, body []byte) {
 		paint(colorDim, env.ID), paint(colorOK, "verified"), pretty.String())
 }
 
-// forward POSTs the delivery, unchanged, to the local app and reports its answer.
-func (l *listener) forward(ctx context.Context, header http.Header, body []byte) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.forwardTo, bytes.NewReader(body))
+// forwardDelivery POSTs the delivery, unchanged, to the local app and reports its answer.
+func (l *listener) forwardDelivery(header http.Header, body []byte) {
+	req, err := http.NewRequest(http.MethodPost, l.forwardTo, bytes.NewReader(body))
 	if err != nil {
 		fmt.Fprintf(l.log, "forward: %v\n", err)
 		return
 	}
 	req.Header = header.Clone()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := l.forward.Do(req)
 	if err != nil {
 		fmt.Fprintf(l.log, "forward to %s: %v\n", l.forwardTo, err)
 		return
 	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
 	fmt.Fprintf(l.log, "forwarded to %s: %s\n", l.forwardTo, resp.Status)
 }

@@ -4,7 +4,7 @@
 //	feedwire migrate            apply database migrations
 //	feedwire keys create        print a new API key
 //	feedwire webhooks …         manage webhooks (and deliveries, events, replay, recover)
-//	feedwire listen             receive and print this workspace's webhooks
+//	feedwire listen             stream this workspace's events here, signed, and print or forward them
 //	feedwire trigger TYPE       fire an event type with example resources
 //	feedwire bench              measure delivery against this machine's HTTP ceiling
 package main

@@ -182,6 +182,8 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	if c.Role == roleWorker {
 		handler = healthOnly(st.store)
+	} else {
+		work = append(work, st.streams.Run) // ends the listen streams when shutdown begins
 	}
 	return serve(ctx, c, logger, handler, st.metrics, abandon, work...)
 }
@@ -247,12 +249,13 @@ type stack struct {
 	jobs       *delivery.Jobs
 	sweeper    *delivery.Sweeper
 	unsnoozer  *delivery.Unsnoozer
+	streams    *httpapi.Streams // the API's listen streams
 }
 
 // newStack opens and migrates the database and builds the API and the workers on it.
 // The caller closes st.store.
 func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack, err error) {
-	st := &stack{}
+	st := &stack{streams: httpapi.NewStreams()}
 	// The store wakes the dispatcher after each commit that queued deliveries; both are
 	// built below, so the hook reaches them through st and m.
 	var m *metrics.Metrics
@@ -260,6 +263,9 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 		SecretKey: c.SecretKey, MaxWebhooksPerWorkspace: c.MaxWebhooks, Owner: true,
 		AfterCommit: func(events []feedwire.EventType, deliveries int) {
 			m.Committed(events)
+			if len(events) > 0 {
+				st.streams.Wake()
+			}
 			if deliveries > 0 {
 				st.dispatcher.Wake()
 			}
@@ -299,7 +305,7 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s, Components: s, Feedback: s,
 		Events: s, Webhooks: delivery.NewWebhookService(s, client), Deliveries: s, Jobs: st.jobs,
 		Boards: s, Posts: s, Comments: s, Changelogs: s, Conversations: s, Ping: s.Ping,
-		Requested: m.Requested, Idempotency: s, PublicURL: c.PublicURL,
+		Requested: m.Requested, Idempotency: s, PublicURL: c.PublicURL, Listen: s, Streams: st.streams,
 	}
 	if c.RateLimit > 0 {
 		if svc.Limiter, err = httpapi.NewRateLimiter(c.RateLimit, cmp.Or(c.RateBurst, c.RateLimit), time.Now); err != nil {
