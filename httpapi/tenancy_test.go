@@ -1,10 +1,14 @@
 package httpapi_test
 
 import (
+	"bufio"
+	"context"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTenancy sends, for every route of the OpenAPI document that names a resource in
@@ -21,6 +25,11 @@ func TestTenancy(t *testing.T) {
 	routes, requests := 0, 0
 	for _, r := range w.routes {
 		params, _ := w.pathParams(r.path)
+		if r.stream {
+			requests += w.checkStream(r, bIDs)
+			routes++
+			continue
+		}
 		if len(params) == 0 {
 			if r.method == "GET" {
 				requests += w.checkList(r, bIDs)
@@ -50,6 +59,43 @@ func TestTenancy(t *testing.T) {
 	}
 	w.healthy("the tenancy requests")
 	t.Logf("tenancy: %d routes, %d requests with workspace A's key", routes, requests)
+}
+
+// checkStream opens a stream with A's key while B and then A change a message, and
+// fails when the stream sends anything of B's before A's change arrives.
+func (w *world) checkStream(r route, bIDs []string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", w.url+r.path, nil)
+	req.Header.Set("Authorization", "Bearer "+w.a.key)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		w.t.Fatalf("%s: %v", r, err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewScanner(resp.Body)
+	lines.Buffer(nil, 8<<20)
+	if !lines.Scan() || resp.StatusCode != 200 {
+		w.t.Fatalf("%s with A's key: got %d, want a stream", r, resp.StatusCode)
+	}
+	for _, tn := range []*tenant{w.b, w.a} {
+		w.must(tn, "PATCH", "/v1/messages/"+tn.ids["message"], `{"title":"Changed while A listens"}`)
+	}
+	var got strings.Builder
+	for lines.Scan() {
+		got.WriteString(lines.Text() + "\n")
+		if strings.Contains(lines.Text(), w.a.ids["message"]) {
+			break
+		}
+	}
+	if !strings.Contains(got.String(), w.a.ids["message"]) {
+		w.t.Errorf("%s with A's key: A's change did not arrive within 10 s: %v", r, lines.Err())
+	}
+	if id := holdsAny([]byte(got.String()), bIDs); id != "" {
+		w.t.Errorf("%s with A's key sent B's %s:\n%.500s", r, id, got.String())
+	}
+	return 3
 }
 
 // checkList reads a list with A's key, as it is and with each id filter set to B's

@@ -46,6 +46,7 @@ type route struct {
 	body         *schema // nil when the operation takes no body
 	bodyRequired bool
 	query        []string // its query parameters
+	stream       bool     // it answers with server-sent events, for as long as the client reads
 }
 
 func (r route) String() string { return r.method + " " + r.path }
@@ -119,6 +120,9 @@ func (w *world) readOpenAPI() {
 				Content  map[string]struct{ Schema *schema } `json:"content"`
 			} `json:"requestBody"`
 			Parameters []struct{ Name, In string } `json:"parameters"`
+			Responses  map[string]struct {
+				Content map[string]any `json:"content"`
+			} `json:"responses"`
 		} `json:"paths"`
 		Components struct {
 			Schemas map[string]*schema `json:"schemas"`
@@ -131,7 +135,8 @@ func (w *world) readOpenAPI() {
 	w.schemas = doc.Components.Schemas
 	for path, ops := range doc.Paths {
 		for method, op := range ops {
-			r := route{method: strings.ToUpper(method), path: path}
+			_, stream := op.Responses["200"].Content["text/event-stream"]
+			r := route{method: strings.ToUpper(method), path: path, stream: stream}
 			if rb := op.RequestBody; rb != nil {
 				r.body, r.bodyRequired = w.resolve(rb.Content["application/json"].Schema), rb.Required
 			}
