@@ -43,6 +43,12 @@ func setup(t *testing.T) *api {
 // real; only private networks are allowed, for the test receivers.
 func newTestServer(t *testing.T, dsn, secretKey string) (*store.Store, *httptest.Server) {
 	t.Helper()
+	return newTestServerWith(t, dsn, secretKey, nil)
+}
+
+// newTestServerWith is newTestServer with the services changed by change, when not nil.
+func newTestServerWith(t *testing.T, dsn, secretKey string, change func(*httpapi.Services)) (*store.Store, *httptest.Server) {
+	t.Helper()
 	ctx := context.Background()
 	s, err := store.Open(ctx, dsn, store.Options{SecretKey: secretKey})
 	if err != nil {
@@ -58,20 +64,24 @@ func newTestServer(t *testing.T, dsn, secretKey string) (*store.Store, *httptest
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	client := delivery.NewClient(true, 4)
-	h, err := httpapi.NewServer(logger, httpapi.Services{
+	svc := httpapi.Services{
 		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s,
 		Components: s, Feedback: s, Events: s, Webhooks: delivery.NewWebhookService(s, client),
 		Deliveries: s, Jobs: delivery.NewJobs(s, logger), Boards: s, Posts: s, Comments: s, Changelogs: s, Conversations: s, Ping: s.Ping,
 		Idempotency: s,
-	}, catalog)
+	}
+	if change != nil {
+		change(&svc)
+	}
+	h, err := httpapi.NewServer(logger, svc, catalog)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := newConformance(t, h)
-	srv := httptest.NewServer(c.wrap(h))
+	srv := httptest.NewServer(c.Handler(h))
 	t.Cleanup(func() {
 		srv.Close()
-		c.report(t)
+		c.Report(t)
 	})
 	return s, srv
 }
