@@ -50,8 +50,8 @@ type changelogPatchBody struct {
 	Title           patchField[string]          `json:"title,omitzero"`
 	Content         patchField[string]          `json:"content,omitzero"`
 	MarkdownContent patchField[string]          `json:"markdownContent,omitzero"`
-	FeaturedImage   patchField[string]          `json:"featuredImage,omitzero"`
-	Categories      patchField[[]categoryInput] `json:"categories,omitzero" doc:"Replaces all categories"`
+	FeaturedImage   patchField[string]          `json:"featuredImage,omitzero" nullable:"true"`
+	Categories      patchField[[]categoryInput] `json:"categories,omitzero" nullable:"true" doc:"Replaces all categories"`
 }
 
 func (b changelogPatchBody) patch() feedwire.ChangelogPatch {

@@ -32,8 +32,8 @@ func (in *createComponentInput) input() feedwire.ComponentInput {
 
 type componentPatchBody struct {
 	Title       patchField[string] `json:"title,omitzero"`
-	Description patchField[string] `json:"description,omitzero"`
-	ParentID    patchField[string] `json:"parentId,omitzero"`
+	Description patchField[string] `json:"description,omitzero" nullable:"true"`
+	ParentID    patchField[string] `json:"parentId,omitzero" nullable:"true"`
 }
 
 func (b componentPatchBody) patch() feedwire.ComponentPatch {

@@ -18,10 +18,11 @@ func newConversationBody(c *feedwire.Conversation) conversationBody {
 }
 
 // partBody is a conversation part as the API shows it: the item of its webhook events.
-type partBody struct{ webhook.ConversationPart }
+// It is the webhook type itself, so that the OpenAPI document has one schema of a part.
+type partBody = webhook.ConversationPart
 
 func newPartBody(p *feedwire.ConversationPart) partBody {
-	return partBody{wire.FeaturebasePart(p)}
+	return wire.FeaturebasePart(p)
 }
 
 type createConversationInput struct {
@@ -42,8 +43,8 @@ type conversationPatchBody struct {
 	State           patchField[feedwire.ConversationState] `json:"state,omitzero" enum:"open,closed,snoozed"`
 	SnoozedUntil    patchField[time.Time]                  `json:"snoozedUntil,omitzero" doc:"Required with state snoozed: when the conversation reopens by itself"`
 	Priority        patchField[bool]                       `json:"priority,omitzero"`
-	AdminAssigneeID patchField[string]                     `json:"adminAssigneeId,omitzero" doc:"An admin user; null unassigns"`
-	TeamAssigneeID  patchField[string]                     `json:"teamAssigneeId,omitzero" doc:"A team's id; null unassigns"`
+	AdminAssigneeID patchField[string]                     `json:"adminAssigneeId,omitzero" nullable:"true" doc:"An admin user; null unassigns"`
+	TeamAssigneeID  patchField[string]                     `json:"teamAssigneeId,omitzero" nullable:"true" doc:"A team's id; null unassigns"`
 	BotState        patchField[feedwire.BotState]          `json:"botConversationState,omitzero" enum:"handed_off_to_human" doc:"The AI agent hands the conversation off to a human (conversation.handover_requested); no other bot state can be set"`
 }
 
@@ -75,22 +76,22 @@ func addPart(svc feedwire.ConversationService) handler[addPartInput, output[part
 	}
 }
 
-type partsBody struct {
+type conversationPartListBody struct {
 	Object string     `json:"object" enum:"list"`
 	Data   []partBody `json:"data"`
 }
 
-func listParts(svc feedwire.ConversationService) handler[idInput, output[partsBody]] {
-	return func(ctx context.Context, workspaceID string, in *idInput) (*output[partsBody], error) {
+func listParts(svc feedwire.ConversationService) handler[idInput, output[conversationPartListBody]] {
+	return func(ctx context.Context, workspaceID string, in *idInput) (*output[conversationPartListBody], error) {
 		parts, err := svc.Parts(ctx, workspaceID, in.ID)
 		if err != nil {
 			return nil, err
 		}
-		body := partsBody{Object: "list", Data: make([]partBody, len(parts))}
+		body := conversationPartListBody{Object: "list", Data: make([]partBody, len(parts))}
 		for i := range parts {
 			body.Data[i] = newPartBody(&parts[i])
 		}
-		return &output[partsBody]{body}, nil
+		return &output[conversationPartListBody]{body}, nil
 	}
 }
 
@@ -109,8 +110,8 @@ func redactPart(svc feedwire.ConversationService) handler[partInput, output[part
 	}
 }
 
-// userInput names a user in the body, for attaching and read receipts.
-type userInput struct {
+// conversationUserInput names a user in the body, for attaching and read receipts.
+type conversationUserInput struct {
 	ID   string `path:"id"`
 	Body struct {
 		UserID string `json:"userId"`
@@ -125,8 +126,8 @@ type userPathInput struct {
 
 // conversationAction answers a route that changes a conversation for a user with the
 // conversation after the change.
-func conversationAction(change func(ctx context.Context, workspaceID, conversationID, userID string) (*feedwire.Conversation, error)) handler[userInput, output[conversationBody]] {
-	return func(ctx context.Context, workspaceID string, in *userInput) (*output[conversationBody], error) {
+func conversationAction(change func(ctx context.Context, workspaceID, conversationID, userID string) (*feedwire.Conversation, error)) handler[conversationUserInput, output[conversationBody]] {
+	return func(ctx context.Context, workspaceID string, in *conversationUserInput) (*output[conversationBody], error) {
 		c, err := change(ctx, workspaceID, in.ID, in.Body.UserID)
 		if err != nil {
 			return nil, err

@@ -43,25 +43,25 @@ func newDeliveryBody(d *feedwire.Delivery, attempts []feedwire.Attempt) delivery
 
 // attemptBody is one attempt: what was sent, what came back, and what feedwire made of it.
 type attemptBody struct {
-	Object        string        `json:"object" enum:"attempt"`
-	ID            string        `json:"id"`
-	Number        int           `json:"number"`
-	StartedAt     webhook.Time  `json:"startedAt"`
-	DurationMs    float64       `json:"durationMs"`
-	Request       requestBody   `json:"request"`
-	Response      *responseBody `json:"response" doc:"null when no answer came"`
-	Error         *attemptError `json:"error" doc:"null when the answer was a 2xx"`
-	Outcome       string        `json:"outcome" enum:"delivered,retry,failed,suspended"`
-	NextAttemptAt *webhook.Time `json:"nextAttemptAt" nullable:"true"`
+	Object        string               `json:"object" enum:"attempt"`
+	ID            string               `json:"id"`
+	Number        int                  `json:"number"`
+	StartedAt     webhook.Time         `json:"startedAt"`
+	DurationMs    float64              `json:"durationMs"`
+	Request       attemptRequestBody   `json:"request"`
+	Response      *attemptResponseBody `json:"response" doc:"null when no answer came"`
+	Error         *attemptError        `json:"error" doc:"null when the answer was a 2xx"`
+	Outcome       string               `json:"outcome" enum:"delivered,retry,failed,suspended"`
+	NextAttemptAt *webhook.Time        `json:"nextAttemptAt" nullable:"true"`
 }
 
-type requestBody struct {
+type attemptRequestBody struct {
 	URL     string      `json:"url"`
 	Headers http.Header `json:"headers"`
 	Body    string      `json:"body"`
 }
 
-type responseBody struct {
+type attemptResponseBody struct {
 	Status  int         `json:"status"`
 	Headers http.Header `json:"headers"`
 	Body    string      `json:"body" doc:"At most the first 16 KiB"`
@@ -76,11 +76,11 @@ func newAttemptBody(a *feedwire.Attempt) attemptBody {
 	b := attemptBody{
 		Object: "attempt", ID: a.ID, Number: a.Number, StartedAt: webhook.NewTime(a.StartedAt),
 		DurationMs: float64(a.Duration.Microseconds()) / 1000,
-		Request:    requestBody{URL: a.RequestURL, Headers: a.RequestHeaders, Body: string(a.RequestBody)},
+		Request:    attemptRequestBody{URL: a.RequestURL, Headers: a.RequestHeaders, Body: string(a.RequestBody)},
 		Outcome:    string(a.Outcome), NextAttemptAt: webhook.NewTimePtr(a.NextAttemptAt),
 	}
 	if a.ResponseStatus != 0 {
-		b.Response = &responseBody{Status: a.ResponseStatus, Headers: a.ResponseHeaders, Body: string(a.ResponseBody)}
+		b.Response = &attemptResponseBody{Status: a.ResponseStatus, Headers: a.ResponseHeaders, Body: string(a.ResponseBody)}
 	}
 	if a.ErrorClass != "" {
 		b.Error = &attemptError{Class: string(a.ErrorClass), Message: a.ErrorMessage}

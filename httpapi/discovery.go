@@ -65,9 +65,9 @@ func (in *createDiscoveryInput) input() feedwire.DiscoveryInput {
 
 type discoveryPatchBody struct {
 	Title            patchField[string] `json:"title,omitzero"`
-	Description      patchField[string] `json:"description,omitzero"`
-	DiscoveryStateID patchField[string] `json:"discoveryStateId,omitzero"`
-	ParentID         patchField[string] `json:"parentId,omitzero"`
+	Description      patchField[string] `json:"description,omitzero" nullable:"true"`
+	DiscoveryStateID patchField[string] `json:"discoveryStateId,omitzero" nullable:"true"`
+	ParentID         patchField[string] `json:"parentId,omitzero" nullable:"true"`
 }
 
 func (b discoveryPatchBody) patch() feedwire.DiscoveryPatch {

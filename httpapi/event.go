@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -117,10 +119,13 @@ type eventTypeBody struct {
 }
 
 type eventTypesOutput struct {
-	Body struct {
-		Object string          `json:"object" enum:"list"`
-		Data   []eventTypeBody `json:"data"`
-	}
+	Body eventTypeListBody
+}
+
+// eventTypeListBody is the whole catalog: a list without pages.
+type eventTypeListBody struct {
+	Object string          `json:"object" enum:"list"`
+	Data   []eventTypeBody `json:"data"`
 }
 
 func listEventTypes(catalog []wire.EventType) handler[struct{}, eventTypesOutput] {
@@ -136,30 +141,85 @@ func listEventTypes(catalog []wire.EventType) handler[struct{}, eventTypesOutput
 }
 
 // addWebhooks lists every event type in the OpenAPI document's webhooks section, with
-// its schema and example, so that generators can build receivers from it.
+// its schema and example, so that generators can build receivers from it. Each payload's
+// schema is a component ("PostCreatedEvent"), which the events API's payload is one of.
 func addWebhooks(doc *huma.OpenAPI, catalog []wire.EventType) error {
 	doc.Webhooks = map[string]*huma.PathItem{}
+	schemas := doc.Components.Schemas.Map()
+	var payloads []*huma.Schema
 	for _, et := range catalog {
 		var raw map[string]any
 		if err := json.Unmarshal(et.Schema, &raw); err != nil {
 			return fmt.Errorf("schema of %s: %w", et.Name, err)
 		}
+		name := payloadSchemaName(et.Name)
+		if _, taken := schemas[name]; taken {
+			return fmt.Errorf("the schema of %s would be named %s, as another is", et.Name, name)
+		}
+		schemas[name] = humaSchema(raw)
+		ref := &huma.Schema{Ref: "#/components/schemas/" + name}
+		payloads = append(payloads, ref)
 		if !json.Valid(et.Example) { // huma would serve an empty document
 			return fmt.Errorf("example of %s is not JSON", et.Name)
 		}
 		doc.Webhooks[string(et.Name)] = &huma.PathItem{Post: &huma.Operation{
 			OperationID: "webhook-" + string(et.Name),
 			Summary:     et.Description,
-			Description: fmt.Sprintf("Delivered in the %s format to webhooks subscribed to %s.", et.Format, et.Name),
+			Description: fmt.Sprintf("Delivered in the %s format to webhooks subscribed to %s, with the custom headers of the webhook's requestConfig besides the ones listed here.", et.Format, et.Name),
+			Parameters:  deliveryHeaders(string(et.Format)),
 			RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
 				// The example stays the catalog's bytes: decoding it would sort its
 				// members, and the envelope's member order is part of the format.
-				"application/json": {Schema: humaSchema(raw), Example: et.Example},
+				"application/json": {Schema: ref, Example: et.Example},
 			}},
 			Responses: map[string]*huma.Response{"200": {Description: "Any 2xx answer acknowledges the delivery."}},
 		}}
 	}
+	event := doc.Components.Schemas.Schema(reflect.TypeFor[eventBody](), false, "")
+	event.Properties["payload"] = &huma.Schema{OneOf: payloads,
+		Description: "The body a webhook of this event's format receives: the payload of its type, as GET /v1/event-types and the webhooks of this document describe it"}
 	return nil
+}
+
+// payloadSchemaName names the schema of an event type's payload as an SDK would name
+// its type: "PostCreatedEvent" for post.created, "MessageCreatedEvent" for
+// MESSAGE_CREATED.
+func payloadSchemaName(t feedwire.EventType) string {
+	var b strings.Builder
+	for _, word := range strings.FieldsFunc(strings.ToLower(string(t)), func(r rune) bool { return r == '.' || r == '_' }) {
+		b.WriteString(strings.ToUpper(word[:1]) + word[1:])
+	}
+	return b.String() + "Event"
+}
+
+// deliveryHeaders are the headers that sign a delivery in format, as
+// webhook.SignHeaders sets them: the format's own, then the Standard Webhooks ones.
+func deliveryHeaders(format string) []*huma.Param {
+	header := func(name, description string, required bool) *huma.Param {
+		return &huma.Param{Name: name, In: "header", Description: description, Required: required,
+			Schema: &huma.Schema{Type: huma.TypeString}}
+	}
+	var vendor []*huma.Param
+	switch format {
+	case webhook.FormatHarvestr:
+		vendor = []*huma.Param{
+			header(webhook.HeaderHarvestrWebhookID, "The id of the webhook (not of the delivery).", true),
+			header(webhook.HeaderHarvestrSignature, "The lower-case hex HMAC-SHA256 of the raw body, keyed with the webhook's secret as given; "+
+				"left out when the webhook has no secret. During a rotation's grace period it is keyed with the previous secret.", false),
+		}
+	case webhook.FormatFeaturebase:
+		vendor = []*huma.Param{
+			header(webhook.HeaderFeaturebaseTimestamp, "Unix seconds when the delivery was signed.", true),
+			header(webhook.HeaderFeaturebaseSignature, "The lower-case hex HMAC-SHA256 of \"<X-Webhook-Timestamp>.<raw body>\", keyed with the whole secret string, whsec_ included. "+
+				"During a rotation's grace period it is keyed with the previous secret.", true),
+		}
+	}
+	return append(vendor,
+		header(webhook.HeaderWebhookID, "Standard Webhooks: the id of the message (the envelope id), the same in every attempt of one delivery; receivers drop repeats by it.", true),
+		header(webhook.HeaderWebhookTimestamp, "Standard Webhooks: Unix seconds when the attempt was signed; receivers refuse one too far from their clock.", true),
+		header(webhook.HeaderWebhookSignature, "Standard Webhooks: space-separated signatures \"v1,<base64 HMAC-SHA256 of <webhook-id>.<webhook-timestamp>.<raw body>>\", "+
+			"one for each secret that signs (two during a rotation's grace period), keyed with the bytes that a whsec_ secret encodes; left out when the webhook has no secret.", format == webhook.FormatFeaturebase),
+	)
 }
 
 // humaSchema converts a JSON Schema document into huma's model of one, which writes

@@ -39,8 +39,8 @@ type feedbackPatchBody struct {
 	DiscoveryID patchField[string]  `json:"discoveryId,omitzero"`
 	Score       patchField[float64] `json:"score,omitzero" minimum:"0"`
 	Starred     patchField[bool]    `json:"starred,omitzero"`
-	RequesterID patchField[string]  `json:"requesterId,omitzero"`
-	SubmitterID patchField[string]  `json:"submitterId,omitzero"`
+	RequesterID patchField[string]  `json:"requesterId,omitzero" nullable:"true"`
+	SubmitterID patchField[string]  `json:"submitterId,omitzero" nullable:"true"`
 }
 
 func (b feedbackPatchBody) patch() feedwire.FeedbackPatch {

@@ -42,14 +42,14 @@ type rotatedAPIKeyBody struct {
 	Replaced APIKeyBody `json:"replaced" doc:"The rotated key; its revokedAt says when it stops working"`
 }
 
-// apiKeyInputBody is what creating or rotating a key takes.
-type apiKeyInputBody struct {
+// createAPIKeyInputBody is what creating or rotating a key takes.
+type createAPIKeyInputBody struct {
 	Name      *string       `json:"name,omitempty" maxLength:"100" doc:"A name for people, such as ci or the person it is for"`
 	ExpiresIn string        `json:"expiresIn,omitempty" doc:"How long the key works, such as 720h: from 1s to 87600h. Give this or expiresAt; with neither, a new key never expires and a rotated key lasts as long as the one it replaces"`
 	ExpiresAt *webhook.Time `json:"expiresAt,omitempty" doc:"When the key stops working, at most 87600h ahead"`
 }
 
-func (b *apiKeyInputBody) input() (feedwire.APIKeyInput, error) {
+func (b *createAPIKeyInputBody) input() (feedwire.APIKeyInput, error) {
 	in := feedwire.APIKeyInput{Name: b.Name}
 	if b.ExpiresIn != "" {
 		d, err := time.ParseDuration(b.ExpiresIn)
@@ -66,14 +66,14 @@ func (b *apiKeyInputBody) input() (feedwire.APIKeyInput, error) {
 }
 
 type createAPIKeyInput struct {
-	Body *apiKeyInputBody `required:"false"`
+	Body *createAPIKeyInputBody `required:"false"`
 }
 
 func createAPIKey(svc feedwire.WorkspaceService) handler[createAPIKeyInput, output[CreatedAPIKeyBody]] {
 	return func(ctx context.Context, workspaceID string, in *createAPIKeyInput) (*output[CreatedAPIKeyBody], error) {
 		body := in.Body
 		if body == nil {
-			body = &apiKeyInputBody{}
+			body = &createAPIKeyInputBody{}
 		}
 		input, err := body.input()
 		if err != nil {
@@ -97,9 +97,9 @@ func revokeAPIKey(svc feedwire.WorkspaceService) handler[idInput, output[APIKeyB
 	}
 }
 
-// rotateAPIKeyBody spells out apiKeyInputBody's members rather than embedding it: the
-// schema huma builds for an embedded struct refuses the embedded members.
-type rotateAPIKeyBody struct {
+// rotateAPIKeyInputBody spells out createAPIKeyInputBody's members rather than embedding
+// it: the schema huma builds for an embedded struct refuses the embedded members.
+type rotateAPIKeyInputBody struct {
 	Name        *string       `json:"name,omitempty" maxLength:"100" doc:"A name for the new key; default the rotated key's"`
 	ExpiresIn   string        `json:"expiresIn,omitempty" doc:"How long the new key works, such as 720h: from 1s to 87600h. Give this or expiresAt; with neither, the new key lasts as long as the one it replaces"`
 	ExpiresAt   *webhook.Time `json:"expiresAt,omitempty" doc:"When the new key stops working, at most 87600h ahead"`
@@ -107,8 +107,8 @@ type rotateAPIKeyBody struct {
 }
 
 type rotateAPIKeyInput struct {
-	ID   string            `path:"id"`
-	Body *rotateAPIKeyBody `required:"false"`
+	ID   string                 `path:"id"`
+	Body *rotateAPIKeyInputBody `required:"false"`
 }
 
 func rotateAPIKey(svc feedwire.WorkspaceService) handler[rotateAPIKeyInput, output[rotatedAPIKeyBody]] {
@@ -117,7 +117,7 @@ func rotateAPIKey(svc feedwire.WorkspaceService) handler[rotateAPIKeyInput, outp
 		var grace time.Duration
 		if b := in.Body; b != nil {
 			var err error
-			key := apiKeyInputBody{Name: b.Name, ExpiresIn: b.ExpiresIn, ExpiresAt: b.ExpiresAt}
+			key := createAPIKeyInputBody{Name: b.Name, ExpiresIn: b.ExpiresIn, ExpiresAt: b.ExpiresAt}
 			if input, err = key.input(); err != nil {
 				return nil, err
 			}

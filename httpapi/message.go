@@ -65,10 +65,10 @@ type messagePatchBody struct {
 	Bin            patchField[bool]      `json:"bin,omitzero"`
 	RequesterID    patchField[string]    `json:"requesterId,omitzero"`
 	SubmitterID    patchField[string]    `json:"submitterId,omitzero"`
-	AssigneeID     patchField[string]    `json:"assigneeId,omitzero"`
-	ReceivedAt     patchField[time.Time] `json:"receivedAt,omitzero"`
-	IntegrationURL patchField[string]    `json:"integrationUrl,omitzero"`
-	IntegrationID  patchField[string]    `json:"integrationId,omitzero"`
+	AssigneeID     patchField[string]    `json:"assigneeId,omitzero" nullable:"true"`
+	ReceivedAt     patchField[time.Time] `json:"receivedAt,omitzero" nullable:"true"`
+	IntegrationURL patchField[string]    `json:"integrationUrl,omitzero" nullable:"true"`
+	IntegrationID  patchField[string]    `json:"integrationId,omitzero" nullable:"true"`
 }
 
 func (b messagePatchBody) patch() feedwire.MessagePatch {

@@ -39,11 +39,12 @@ type boardPatchBody struct {
 
 func (b boardPatchBody) patch() feedwire.BoardPatch { return feedwire.BoardPatch{Name: b.Name.field()} }
 
-// postStatusBody is a status as the API shows it: as posts embed it.
-type postStatusBody struct{ webhook.PostStatus }
+// postStatusBody is a status as the API shows it: as posts embed it. It is the webhook
+// type itself, so that the OpenAPI document has one schema of a status.
+type postStatusBody = webhook.PostStatus
 
 func newPostStatusBody(s *feedwire.PostStatus) postStatusBody {
-	return postStatusBody{*wire.FeaturebasePostStatus(s)}
+	return *wire.FeaturebasePostStatus(s)
 }
 
 type createPostStatusInput struct {
@@ -102,12 +103,12 @@ type postPatchBody struct {
 	Content      patchField[string]         `json:"content,omitzero"`
 	BoardID      patchField[string]         `json:"boardId,omitzero"`
 	StatusID     patchField[string]         `json:"statusId,omitzero"`
-	Tags         patchField[[]string]       `json:"tags,omitzero"`
+	Tags         patchField[[]string]       `json:"tags,omitzero" nullable:"true"`
 	IsPinned     patchField[bool]           `json:"isPinned,omitzero"`
 	InReview     patchField[bool]           `json:"inReview,omitzero"`
-	ETA          patchField[time.Time]      `json:"eta,omitzero"`
-	AssigneeID   patchField[string]         `json:"assigneeId,omitzero"`
-	CustomFields patchField[map[string]any] `json:"customFields,omitzero"`
+	ETA          patchField[time.Time]      `json:"eta,omitzero" nullable:"true"`
+	AssigneeID   patchField[string]         `json:"assigneeId,omitzero" nullable:"true"`
+	CustomFields patchField[map[string]any] `json:"customFields,omitzero" nullable:"true"`
 }
 
 func (b postPatchBody) patch() feedwire.PostPatch {

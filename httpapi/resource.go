@@ -92,8 +92,8 @@ func notIDRune(r rune) bool {
 	return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
 }
 
-// patchField is one member of a PATCH body: absent keeps the value, null clears it,
-// anything else replaces it. It is a feedwire.Field that can decode itself and describe
+// patchField is one member of a PATCH body: absent keeps the value, null clears it (a
+// member tagged nullable; the others refuse null), anything else replaces it. It is a feedwire.Field that can decode itself and describe
 // itself in the OpenAPI document.
 type patchField[T any] feedwire.Field[T]
 
@@ -107,11 +107,10 @@ func (f *patchField[T]) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, &f.Value)
 }
 
-// Schema describes the field as its value's type, or null.
+// Schema describes the field as its value's type. A member that null clears says so
+// with the nullable tag: the schema allows null exactly where the server does.
 func (f patchField[T]) Schema(r huma.Registry) *huma.Schema {
-	s := r.Schema(reflect.TypeFor[T](), true, "")
-	s.Nullable = true
-	return s
+	return r.Schema(reflect.TypeFor[T](), true, "")
 }
 
 func (f patchField[T]) field() feedwire.Field[T] { return feedwire.Field[T](f) }

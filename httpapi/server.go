@@ -81,6 +81,7 @@ func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (htt
 	api.UseMiddleware(requireWorkspace(api))
 	addRoutes(mux, api, s, svc, catalog)
 	allowNullObjects(api.OpenAPI().Components.Schemas)
+	describeOperations(api.OpenAPI(), svc.Limiter != nil)
 	if err := addWebhooks(api.OpenAPI(), catalog); err != nil {
 		return nil, err
 	}
@@ -136,7 +137,8 @@ func apiConfig() huma.Config {
 	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", Description: "An API key from `feedwire keys create`."},
 	}
-	registry := config.Components.Schemas
+	registry := huma.NewMapRegistry("#/components/schemas/", schemaName)
+	config.Components.Schemas = registry
 	// Timestamps are strings on the wire, and stored payloads are any JSON value.
 	registry.RegisterTypeAlias(reflect.TypeFor[webhook.Time](), reflect.TypeFor[time.Time]())
 	registry.RegisterTypeAlias(reflect.TypeFor[json.RawMessage](), reflect.TypeFor[any]())

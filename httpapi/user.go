@@ -40,9 +40,9 @@ func (in *createUserInput) input() feedwire.UserInput {
 
 type userPatchBody struct {
 	Name           patchField[string]            `json:"name,omitzero"`
-	Email          patchField[string]            `json:"email,omitzero"`
+	Email          patchField[string]            `json:"email,omitzero" nullable:"true"`
 	Type           patchField[feedwire.UserType] `json:"type,omitzero" enum:"admin,customer,lead,bot"`
-	ProfilePicture patchField[string]            `json:"profilePicture,omitzero"`
+	ProfilePicture patchField[string]            `json:"profilePicture,omitzero" nullable:"true"`
 }
 
 func (b userPatchBody) patch() feedwire.UserPatch {

@@ -25,7 +25,7 @@ type webhookBody struct {
 	RequestConfig           requestConfigBody `json:"requestConfig"`
 	RetrySchedule           []string          `json:"retrySchedule" doc:"The delays between attempts"`
 	LastStatus              *lastStatusBody   `json:"lastStatus"`
-	Health                  healthBody        `json:"health"`
+	Health                  webhookHealthBody `json:"health"`
 	CreatedAt               webhook.Time      `json:"createdAt"`
 	UpdatedAt               webhook.Time      `json:"updatedAt"`
 }
@@ -41,7 +41,7 @@ type lastStatusBody struct {
 	Timestamp webhook.Time `json:"timestamp"`
 }
 
-type healthBody struct {
+type webhookHealthBody struct {
 	LastResponseTime       int64         `json:"lastResponseTime" doc:"Milliseconds"`
 	AvgResponseTime        int64         `json:"avgResponseTime" doc:"Milliseconds"`
 	LastSuccessAt          *webhook.Time `json:"lastSuccessAt" nullable:"true"`
@@ -58,7 +58,7 @@ func newWebhookBody(w *feedwire.Webhook) webhookBody {
 		StatusReason: w.StatusReason, PreviousSecretExpiresAt: webhook.NewTimePtr(w.PreviousSecretExpiresAt),
 		RequestConfig: requestConfigBody{TimeoutMs: int(w.Timeout.Milliseconds()), Headers: w.Headers},
 		RetrySchedule: formatDurations(w.Schedule()),
-		Health: healthBody{
+		Health: webhookHealthBody{
 			LastResponseTime: w.Health.LastResponseTime.Milliseconds(), AvgResponseTime: w.Health.AvgResponseTime.Milliseconds(),
 			LastSuccessAt:          webhook.NewTimePtr(w.Health.LastSuccessAt),
 			ErrorsSinceLastSuccess: w.Health.ErrorsSinceLastSuccess, ConsecutiveFailures: w.Health.ConsecutiveFailures,
@@ -149,21 +149,23 @@ func createWebhook(svc feedwire.WebhookService) handler[createWebhookInput, outp
 }
 
 type requestConfigPatch struct {
-	TimeoutMs patchField[int]               `json:"timeoutMs,omitzero" minimum:"1000" maximum:"30000" doc:"null restores the default, 5000"`
-	Headers   patchField[map[string]string] `json:"headers,omitzero" doc:"Replaces all custom headers"`
+	TimeoutMs patchField[int]               `json:"timeoutMs,omitzero" nullable:"true" minimum:"1000" maximum:"30000" doc:"null restores the default, 5000"`
+	Headers   patchField[map[string]string] `json:"headers,omitzero" nullable:"true" doc:"Replaces all custom headers"`
 }
 
 type updateWebhookInput struct {
 	ID   string `path:"id"`
-	Body struct {
-		Name          patchField[string]                 `json:"name,omitzero"`
-		URL           patchField[string]                 `json:"url,omitzero" doc:"A harvestr webhook's new URL must answer the challenge"`
-		Description   patchField[string]                 `json:"description,omitzero"`
-		Topics        patchField[[]feedwire.EventType]   `json:"topics,omitzero"`
-		Status        patchField[feedwire.WebhookStatus] `json:"status,omitzero" enum:"active,paused" doc:"active resumes a paused or suspended webhook and resets its health"`
-		RequestConfig *requestConfigPatch                `json:"requestConfig,omitempty"`
-		RetrySchedule patchField[[]string]               `json:"retrySchedule,omitzero" doc:"null restores the default schedule"`
-	}
+	Body webhookPatchBody
+}
+
+type webhookPatchBody struct {
+	Name          patchField[string]                 `json:"name,omitzero"`
+	URL           patchField[string]                 `json:"url,omitzero" doc:"A harvestr webhook's new URL must answer the challenge"`
+	Description   patchField[string]                 `json:"description,omitzero" nullable:"true"`
+	Topics        patchField[[]feedwire.EventType]   `json:"topics,omitzero"`
+	Status        patchField[feedwire.WebhookStatus] `json:"status,omitzero" enum:"active,paused" doc:"active resumes a paused or suspended webhook and resets its health"`
+	RequestConfig patchField[requestConfigPatch]     `json:"requestConfig,omitzero" doc:"null is refused; a member set to null restores its default"`
+	RetrySchedule patchField[[]string]               `json:"retrySchedule,omitzero" nullable:"true" doc:"null restores the default schedule"`
 }
 
 func updateWebhook(svc feedwire.WebhookService) handler[updateWebhookInput, output[webhookBody]] {
@@ -180,10 +182,12 @@ func updateWebhook(svc feedwire.WebhookService) handler[updateWebhookInput, outp
 			}
 			p.RetrySchedule = feedwire.Field[[]time.Duration]{Set: true, Null: rs.Null, Value: schedule}
 		}
-		if rc := b.RequestConfig; rc != nil {
-			t := rc.TimeoutMs.field()
+		if rc := b.RequestConfig; rc.Null {
+			return nil, feedwire.Invalid("requestConfig", "must not be null; set timeoutMs or headers to null to restore its default")
+		} else if rc.Set {
+			t := rc.Value.TimeoutMs.field()
 			p.Timeout = feedwire.Field[time.Duration]{Set: t.Set, Null: t.Null, Value: time.Duration(t.Value) * time.Millisecond}
-			p.Headers = rc.Headers.field()
+			p.Headers = rc.Value.Headers.field()
 		}
 		w, err := svc.UpdateWebhook(ctx, workspaceID, in.ID, p)
 		if err != nil {
@@ -199,7 +203,7 @@ type deletedBody struct {
 	Deleted bool   `json:"deleted"`
 }
 
-type rotateSecretInput struct {
+type rotateWebhookSecretInput struct {
 	ID   string `path:"id"`
 	Body struct {
 		GracePeriod string  `json:"gracePeriod,omitempty" doc:"How long the old secret keeps signing webhook-signature, up to 168h; default 0s"`
@@ -207,8 +211,8 @@ type rotateSecretInput struct {
 	}
 }
 
-func rotateSecret(svc feedwire.WebhookService) handler[rotateSecretInput, output[webhookBody]] {
-	return func(ctx context.Context, workspaceID string, in *rotateSecretInput) (*output[webhookBody], error) {
+func rotateSecret(svc feedwire.WebhookService) handler[rotateWebhookSecretInput, output[webhookBody]] {
+	return func(ctx context.Context, workspaceID string, in *rotateWebhookSecretInput) (*output[webhookBody], error) {
 		var grace time.Duration
 		if in.Body.GracePeriod != "" {
 			var err error

@@ -61,6 +61,15 @@ type schema struct {
 	Required   []string           `json:"required"`
 	Items      *schema            `json:"items"`
 	MaxLength  *int               `json:"maxLength"`
+	AnyOf      []*schema          `json:"anyOf"`
+}
+
+// nullable reports whether the schema allows null: as one of its types, or as one of
+// its anyOf.
+func (s *schema) nullable() bool {
+	return slices.Contains(s.types(), "null") || slices.ContainsFunc(s.AnyOf, func(a *schema) bool {
+		return slices.Equal(a.types(), []string{"null"})
+	})
 }
 
 // types returns the schema's types, "null" included when it is nullable.

@@ -97,6 +97,8 @@ func (w *addrWatcher) logText() string {
 	return w.buf.String()
 }
 
+// waitHealthy waits until the server at url is healthy, and from then on checks its
+// answers against its OpenAPI document until t ends.
 func waitHealthy(t *testing.T, url string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -105,6 +107,7 @@ func waitHealthy(t *testing.T, url string) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				checkAnswers(t, url)
 				return
 			}
 		}
