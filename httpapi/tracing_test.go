@@ -175,7 +175,7 @@ func checkAttributes(t *testing.T, attrs []attribute.KeyValue, want map[attribut
 	got := attributeMap(attrs)
 	for k, v := range want {
 		if got[k] != v {
-			t.Errorf("got %s %s, want %s", k, got[k].Emit(), v.Emit())
+			t.Errorf("got %s %s, want %s", k, got[k].String(), v.String())
 		}
 	}
 }
