@@ -59,47 +59,29 @@ func (c tracingConfig) redactedEndpoint() string {
 // parseTracing reads the tracing configuration from the environment.
 func parseTracing(getenv func(string) string) (tracingConfig, error) {
 	c := tracingConfig{Timeout: 10 * time.Second}
-	setting := func(name string) (string, string) { // the signal's own variable wins
-		if v := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_" + name)); v != "" {
-			return "OTEL_EXPORTER_OTLP_TRACES_" + name, v
-		}
-		return "OTEL_EXPORTER_OTLP_" + name, strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_" + name))
+	if on, err := tracingWanted(getenv); !on || err != nil {
+		return c, err
 	}
-	if strings.EqualFold(strings.TrimSpace(getenv("OTEL_SDK_DISABLED")), "true") {
-		return c, nil
-	}
-	_, endpoint := setting("ENDPOINT")
-	switch exporter := strings.TrimSpace(getenv("OTEL_TRACES_EXPORTER")); exporter {
-	case "none":
-		return c, nil
-	case "":
-		if endpoint == "" {
-			return c, nil
-		}
-	case "otlp":
-	default:
-		return c, fmt.Errorf("OTEL_TRACES_EXPORTER=%q is not supported: feedwire exports traces with otlp, or none", exporter)
-	}
-	if name, protocol := setting("PROTOCOL"); protocol != "" && protocol != "http/protobuf" {
+	if name, protocol := otlpSetting(getenv, "PROTOCOL"); protocol != "" && protocol != "http/protobuf" {
 		return c, fmt.Errorf("%s=%q is not supported: feedwire exports traces over OTLP/HTTP with protobuf, http/protobuf", name, protocol)
 	}
 	var err error
 	if c.Endpoint, err = tracesEndpoint(getenv); err != nil {
 		return c, err
 	}
-	if name, v := setting("HEADERS"); v != "" {
+	if name, v := otlpSetting(getenv, "HEADERS"); v != "" {
 		if c.Headers, err = parseOTLPHeaders(v); err != nil {
 			return c, fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	if name, v := setting("TIMEOUT"); v != "" {
+	if name, v := otlpSetting(getenv, "TIMEOUT"); v != "" {
 		ms, err := strconv.Atoi(v)
 		if err != nil || ms <= 0 {
 			return c, fmt.Errorf("%s=%q must be a positive number of milliseconds", name, v)
 		}
 		c.Timeout = time.Duration(ms) * time.Millisecond
 	}
-	switch name, v := setting("COMPRESSION"); v {
+	switch name, v := otlpSetting(getenv, "COMPRESSION"); v {
 	case "", "none":
 	case "gzip":
 		c.Gzip = true
@@ -110,14 +92,39 @@ func parseTracing(getenv func(string) string) (tracingConfig, error) {
 	return c, nil
 }
 
+// tracingWanted reports whether the environment asks for traces: an OTLP endpoint, or
+// OTEL_TRACES_EXPORTER=otlp, unless OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none.
+func tracingWanted(getenv func(string) string) (bool, error) {
+	if strings.EqualFold(strings.TrimSpace(getenv("OTEL_SDK_DISABLED")), "true") {
+		return false, nil
+	}
+	switch exporter := strings.TrimSpace(getenv("OTEL_TRACES_EXPORTER")); exporter {
+	case "none":
+		return false, nil
+	case "":
+		_, endpoint := otlpSetting(getenv, "ENDPOINT")
+		return endpoint != "", nil
+	case "otlp":
+		return true, nil
+	default:
+		return false, fmt.Errorf("OTEL_TRACES_EXPORTER=%q is not supported: feedwire exports traces with otlp, or none", exporter)
+	}
+}
+
+// otlpSetting returns an exporter setting and the variable that set it:
+// OTEL_EXPORTER_OTLP_TRACES_<name>, which wins, or OTEL_EXPORTER_OTLP_<name>.
+func otlpSetting(getenv func(string) string, name string) (variable, value string) {
+	if v := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_" + name)); v != "" {
+		return "OTEL_EXPORTER_OTLP_TRACES_" + name, v
+	}
+	return "OTEL_EXPORTER_OTLP_" + name, strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_" + name))
+}
+
 // tracesEndpoint returns the URL spans are sent to: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
 // as it is, or OTEL_EXPORTER_OTLP_ENDPOINT with /v1/traces appended to its path, as the
 // OTLP specification has it.
 func tracesEndpoint(getenv func(string) string) (string, error) {
-	name, v, signal := "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")), true
-	if v == "" {
-		name, v, signal = "OTEL_EXPORTER_OTLP_ENDPOINT", strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT")), false
-	}
+	name, v := otlpSetting(getenv, "ENDPOINT")
 	if v == "" {
 		return defaultTracesEndpoint, nil
 	}
@@ -126,7 +133,7 @@ func tracesEndpoint(getenv func(string) string) (string, error) {
 		return "", fmt.Errorf("%s=%q must be an http or https URL, such as http://localhost:4318", name, v)
 	}
 	switch {
-	case !signal:
+	case name == "OTEL_EXPORTER_OTLP_ENDPOINT":
 		u.Path = path.Join("/", u.Path, "v1/traces")
 	case u.Path == "":
 		u.Path = "/"
