@@ -48,6 +48,8 @@ func (d *Dispatcher) attempt(c *feedwire.Claim) feedwire.AttemptResult {
 	// cannot wait that long (Abandon).
 	ctx, cancel := context.WithTimeout(d.abandoned, c.Webhook.Timeout)
 	defer cancel()
+	ctx, span := startSpan(ctx, d.tracer, "deliver "+string(c.Webhook.Format), c.Webhook.URL)
+	defer span.End()
 	var retryAfter string
 	req, body, err := newRequest(ctx, c, start)
 	if err != nil {
@@ -59,6 +61,7 @@ func (d *Dispatcher) attempt(c *feedwire.Claim) feedwire.AttemptResult {
 		a.Duration = time.Since(began)
 	}
 	decide(&a, c, retryAfter, start)
+	traceAttempt(span, c, &a)
 	return feedwire.AttemptResult{Claim: c, Attempt: a}
 }
 

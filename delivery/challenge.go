@@ -9,6 +9,10 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/webhook"
 )
@@ -20,11 +24,19 @@ const challengeTimeout = 5 * time.Second
 // with Harvestr's User-Agent, signed in X-Harvestr-Signature with the secret (with the
 // empty key when the webhook has none, as Harvestr does), and wants a 200 to 208 answer
 // within five seconds, without redirects. Anything else is an ErrInvalid error on the
-// url field that says what the endpoint did.
-func Challenge(ctx context.Context, client *http.Client, url, secret string) error {
+// url field that says what the endpoint did. When ctx carries a span, the challenge
+// is its child span.
+func Challenge(ctx context.Context, client *http.Client, url, secret string) (err error) {
 	body := []byte(`{"challenge":"` + newUUID() + `"}`)
 	ctx, cancel := context.WithTimeout(ctx, challengeTimeout)
 	defer cancel()
+	ctx, span := startSpan(ctx, trace.SpanFromContext(ctx).TracerProvider().Tracer(tracerName), "harvestr challenge", url)
+	defer func() {
+		if err != nil {
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+	}()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return feedwire.Invalid("url", "cannot be requested: "+bound(err.Error()))
@@ -37,6 +49,7 @@ func Challenge(ctx context.Context, client *http.Client, url, secret string) err
 		return feedwire.Invalid("url", challengeFailure(err))
 	}
 	defer resp.Body.Close()
+	span.SetAttributes(semconv.HTTPResponseStatusCode(resp.StatusCode))
 	io.CopyN(io.Discard, resp.Body, maxDrain) // the status is the answer; the body is not kept
 	if resp.StatusCode < 200 || resp.StatusCode > 208 {
 		return feedwire.Invalid("url", fmt.Sprintf("the endpoint answered the harvestr challenge with %s; it must answer 200 to 208 within 5s, without redirecting", bound(resp.Status)))

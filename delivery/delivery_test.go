@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/delivery"
 	"github.com/feedwire/feedwire/internal/testpg"
@@ -116,6 +118,7 @@ type options struct {
 	resolver     *net.Resolver
 	// perWebhook and perWorkspace are the dispatcher's bounds; 0 is its default.
 	perWebhook, perWorkspace int
+	tracerProvider           trace.TracerProvider // nil: no tracing
 }
 
 func setup(t *testing.T, opts options) *fixture {
@@ -144,6 +147,7 @@ func setup(t *testing.T, opts options) *fixture {
 	client := delivery.NewClient(opts.allowPrivate, 8, delivery.WithResolver(opts.resolver))
 	dispatcher = delivery.NewDispatcher(s, client, logger, delivery.Config{
 		Workers: 8, PerWebhook: opts.perWebhook, PerWorkspace: opts.perWorkspace, Now: c.Now, SuspendAfter: opts.suspendAfter,
+		TracerProvider: opts.tracerProvider,
 		Recorded: func(batch []feedwire.AttemptResult) {
 			for _, r := range batch {
 				f.recorded <- r

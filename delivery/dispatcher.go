@@ -13,6 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/feedwire/feedwire"
 )
 
@@ -51,6 +54,10 @@ type Config struct {
 	// Recorded, when set, is called after each batch of attempts is committed, with
 	// a copy of the batch. Metrics count attempts with it.
 	Recorded func([]feedwire.AttemptResult)
+	// TracerProvider, when set, traces every attempt in a client span of its own. The
+	// spans go to the tracing backend only: no header of theirs reaches the receiver.
+	// Defaults to tracing nothing.
+	TracerProvider trace.TracerProvider
 }
 
 func (c *Config) setDefaults() {
@@ -75,6 +82,9 @@ func (c *Config) setDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.TracerProvider == nil {
+		c.TracerProvider = noop.NewTracerProvider()
+	}
 }
 
 // maxBatch bounds the deliveries claimed, and the attempts recorded, per transaction.
@@ -89,6 +99,7 @@ type Dispatcher struct {
 	logger *slog.Logger
 	config Config
 	now    func() time.Time
+	tracer trace.Tracer
 	wake   chan struct{}
 	// abandoned ends when Abandon is called: every attempt under way is cut short,
 	// and left unrecorded for its lease to be released.
@@ -102,7 +113,8 @@ func NewDispatcher(queue Queue, client *http.Client, logger *slog.Logger, config
 	abandoned, abandon := context.WithCancel(context.Background())
 	return &Dispatcher{
 		queue: queue, client: client, logger: logger, config: config, now: config.Now,
-		wake: make(chan struct{}, 1), abandoned: abandoned, abandon: abandon,
+		tracer: config.TracerProvider.Tracer(tracerName),
+		wake:   make(chan struct{}, 1), abandoned: abandoned, abandon: abandon,
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/webhook"
@@ -62,6 +63,9 @@ type Services struct {
 	// pattern that matched ("" for none), the status and how long it took. Metrics
 	// count requests with it.
 	Requested func(method, route string, status int, took time.Duration)
+	// TracerProvider, when set, traces every request in a server span, which continues
+	// the caller's trace when its traceparent names one; nil traces nothing.
+	TracerProvider trace.TracerProvider
 }
 
 // Version is the API version the OpenAPI document states.
@@ -78,6 +82,9 @@ func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (htt
 	api := humago.New(mux, config)
 	s := &server{logger: logger, workspaces: svc.Workspaces, limiter: svc.Limiter, requested: svc.Requested, mux: mux,
 		idempotency: svc.Idempotency}
+	if svc.TracerProvider != nil {
+		s.tracer = svc.TracerProvider.Tracer("github.com/feedwire/feedwire/httpapi")
+	}
 	api.UseMiddleware(requireWorkspace(api))
 	addRoutes(mux, api, s, svc, catalog)
 	allowNullObjects(api.OpenAPI().Components.Schemas)
@@ -93,7 +100,7 @@ func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (htt
 		w.Header().Set("Content-Type", "application/openapi+json")
 		w.Write(document)
 	})
-	return s.withRequestID(s.logRequests(s.recoverPanics(s.requireKey(s.idempotent(checkURLs(checkBodies(mux))))))), nil
+	return s.withRequestID(s.traceRequests(s.logRequests(s.recoverPanics(s.requireKey(s.idempotent(checkURLs(checkBodies(mux)))))))), nil
 }
 
 // allowNullObjects lets each object member that the answers may send as null be null
@@ -152,7 +159,8 @@ type server struct {
 	limiter     *RateLimiter // nil: no rate limit
 	requested   func(method, route string, status int, took time.Duration)
 	idempotency feedwire.IdempotencyService // nil: Idempotency-Key is ignored
-	mux         *http.ServeMux              // its patterns name the routes of the request metrics
+	mux         *http.ServeMux              // its patterns name the routes of the request metrics and spans
+	tracer      trace.Tracer                // nil: requests are not traced
 }
 
 type contextKey int
@@ -324,11 +332,7 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 		took := time.Since(start)
 		if s.requested != nil {
-			_, route := s.mux.Handler(r)
-			if _, path, ok := strings.Cut(route, " "); ok {
-				route = path // "GET /v1/webhooks/{id}": the method is a label of its own
-			}
-			s.requested(r.Method, route, rec.status, took)
+			s.requested(r.Method, s.route(r), rec.status, took)
 		}
 		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),

@@ -17,6 +17,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/delivery"
@@ -76,11 +78,20 @@ type serveConfig struct {
 	// MaxWebhooks is how many webhooks one workspace may have. Defaults to 100
 	// (FEEDWIRE_MAX_WEBHOOKS).
 	MaxWebhooks int
+	// Tracing is where the spans of API requests and delivery attempts go, from the
+	// standard OTEL_* variables; off unless they ask for it (see tracingConfig).
+	Tracing tracingConfig
 }
 
 func parseServeConfig(e env, args []string) (serveConfig, error) {
 	var c serveConfig
-	fs := newFlagSet(e, "serve", "Run feedwire: the API, the delivery workers and the sweeper. With no flags it keeps\neverything in feedwire.db in the working directory.",
+	fs := newFlagSet(e, "serve", "Run feedwire: the API, the delivery workers and the sweeper. With no flags it keeps\neverything in feedwire.db in the working directory.\n\n"+
+		"Traces go over OTLP/HTTP (protobuf), a span per API request and per delivery attempt, when\n"+
+		"the standard OpenTelemetry variables ask for them: OTEL_EXPORTER_OTLP_ENDPOINT or\n"+
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_TRACES_EXPORTER=otlp (to localhost:4318).\n"+
+		"OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT and _COMPRESSION, OTEL_SERVICE_NAME,\n"+
+		"OTEL_RESOURCE_ATTRIBUTES and OTEL_TRACES_SAMPLER are honoured; OTEL_SDK_DISABLED=true or\n"+
+		"OTEL_TRACES_EXPORTER=none turns tracing off.",
 		"  feedwire serve\n  feedwire serve --allow-private-networks    # deliver to endpoints on this machine or LAN\n  feedwire serve --addr 0.0.0.0:8080 --database sqlite:/var/lib/feedwire/feedwire.db")
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on (env FEEDWIRE_ADDR)")
 	fs.StringVar(&c.Role, "role", roleAll, "all, api (the REST API only) or worker (deliveries and timed work) (env FEEDWIRE_ROLE)")
@@ -143,6 +154,10 @@ func parseServeConfig(e env, args []string) (serveConfig, error) {
 	if err := c.limits.check(); err != nil {
 		return c, err
 	}
+	var err error
+	if c.Tracing, err = parseTracing(e.getenv); err != nil {
+		return c, usageError("serve: " + err.Error())
+	}
 	return c, nil
 }
 
@@ -174,6 +189,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer st.store.Close()
+	if c.Tracing.Endpoint != "" {
+		logger.Info("tracing to the OTLP endpoint", "endpoint", c.Tracing.redactedEndpoint())
+	}
 	handler, work, abandon := st.handler, []func(context.Context) error{}, func() {}
 	if c.Role != roleAPI {
 		abandon = st.dispatcher.Abandon
@@ -185,7 +203,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	} else {
 		work = append(work, st.streams.Run) // ends the listen streams when shutdown begins
 	}
-	return serve(ctx, c, logger, handler, st.metrics, abandon, work...)
+	return serve(ctx, c, logger, handler, st.metrics, abandon, st.flushTraces, work...)
 }
 
 // The roles of a node.
@@ -249,7 +267,19 @@ type stack struct {
 	jobs       *delivery.Jobs
 	sweeper    *delivery.Sweeper
 	unsnoozer  *delivery.Unsnoozer
-	streams    *httpapi.Streams // the API's listen streams
+	streams    *httpapi.Streams         // the API's listen streams
+	tracer     *sdktrace.TracerProvider // nil: tracing is off
+}
+
+// flushTraces exports the spans not yet exported and stops tracing, within ctx.
+func (st *stack) flushTraces(ctx context.Context) error {
+	if st.tracer == nil {
+		return nil
+	}
+	if err := st.tracer.Shutdown(ctx); err != nil {
+		return fmt.Errorf("export the last spans: %w", err)
+	}
+	return nil
 }
 
 // newStack opens and migrates the database and builds the API and the workers on it.
@@ -276,6 +306,7 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 	defer func() {
 		if err != nil {
 			st.store.Close()
+			st.flushTraces(context.WithoutCancel(ctx))
 		}
 	}()
 	if err := st.store.Migrate(ctx); err != nil {
@@ -287,10 +318,17 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 		Version: b.Version, Revision: b.Revision, Logger: logger}); err != nil {
 		return nil, err
 	}
+	var tracerProvider trace.TracerProvider // nil, not a nil *TracerProvider, when off
+	if c.Tracing.Endpoint != "" {
+		if st.tracer, err = newTracerProvider(ctx, c.Tracing, b.Version, logger); err != nil {
+			return nil, err
+		}
+		tracerProvider = st.tracer
+	}
 	client := delivery.NewClient(c.AllowPrivateNetworks, c.Workers)
 	st.dispatcher = delivery.NewDispatcher(st.store, client, logger, delivery.Config{
 		Workers: c.Workers, PerWebhook: c.WebhookConcurrency, PerWorkspace: c.WorkspaceConcurrency,
-		SuspendAfter: suspendAfter(c.SuspendAfter), Recorded: m.Attempted,
+		SuspendAfter: suspendAfter(c.SuspendAfter), Recorded: m.Attempted, TracerProvider: tracerProvider,
 	})
 	st.jobs = delivery.NewJobs(st.store, logger)
 	st.sweeper = delivery.NewSweeper(st.store, logger, time.Now, c.Retention, c.SuspendAfter, time.Hour)
@@ -306,6 +344,7 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 		Events: s, Webhooks: delivery.NewWebhookService(s, client), Deliveries: s, Jobs: st.jobs,
 		Boards: s, Posts: s, Comments: s, Changelogs: s, Conversations: s, Ping: s.Ping,
 		Requested: m.Requested, Idempotency: s, PublicURL: c.PublicURL, Listen: s, Streams: st.streams,
+		TracerProvider: tracerProvider,
 	}
 	if c.RateLimit > 0 {
 		if svc.Limiter, err = httpapi.NewRateLimiter(c.RateLimit, cmp.Or(c.RateBurst, c.RateLimit), time.Now); err != nil {
@@ -331,10 +370,13 @@ func suspendAfter(d time.Duration) time.Duration {
 // stops both, the servers taking no new requests and the workers no new work, and waits
 // for what they hold, within c.ShutdownTimeout: requests still running then are cut
 // off, and abandon is called to cut short the attempts still under way (their
-// deliveries are due again at the next start).
-func serve(ctx context.Context, c serveConfig, logger *slog.Logger, handler, metrics http.Handler, abandon func(), workers ...func(context.Context) error) error {
+// deliveries are due again at the next start). Last, flush exports the spans of all
+// that in what is left of the timeout; those it cannot are dropped.
+func serve(ctx context.Context, c serveConfig, logger *slog.Logger, handler, metrics http.Handler, abandon func(),
+	flush func(context.Context) error, workers ...func(context.Context) error) error {
 	servers, err := listen(c, logger, handler, metrics)
 	if err != nil {
+		flush(context.WithoutCancel(ctx)) // nothing was traced yet: it only stops tracing
 		return err
 	}
 	served := make(chan error, len(servers))
@@ -395,6 +437,9 @@ func serve(ctx context.Context, c serveConfig, logger *slog.Logger, handler, met
 			"timeout", c.ShutdownTimeout)
 		abandon()
 		<-workersDone
+	}
+	if err := flush(shutdownCtx); err != nil {
+		logger.Warn("shutdown: spans were lost", "error", err)
 	}
 	if serveErr != nil {
 		return fmt.Errorf("serve: %w", serveErr)
