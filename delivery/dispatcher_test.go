@@ -176,15 +176,20 @@ func TestRetryOnItsOwn(t *testing.T) {
 	const gap = time.Second // the shortest schedule a webhook may have
 	f.webhook(t, feedwire.FormatHarvestr, r.URL, gap, gap)
 	f.message(t)
-	first, second, third := r.next(t), r.next(t), r.next(t)
-	if d := second.at.Sub(first.at); d < gap {
-		t.Errorf("the second attempt came %v after the first, before its schedule of %v", d, gap)
-	}
-	if d := third.at.Sub(second.at); d < gap {
-		t.Errorf("the third attempt came %v after the second, before its schedule of %v", d, gap)
-	}
+	r.next(t)
+	r.next(t)
+	third := r.next(t)
+	// The schedule counts from when an attempt began, not from when the receiver saw
+	// it, and is stored to the millisecond: the next attempt begins no earlier than a
+	// millisecond before the gap has passed.
+	var began []time.Time
 	for range 3 {
-		f.attempt(t)
+		began = append(began, f.attempt(t).Attempt.StartedAt)
+	}
+	for i := 1; i < len(began); i++ {
+		if d := began[i].Sub(began[i-1]); d < gap-time.Millisecond {
+			t.Errorf("attempt %d began %v after attempt %d, before its schedule of %v", i+1, d, i, gap)
+		}
 	}
 	if d := f.delivery(t, decodeID(t, third.body)); d.Status != feedwire.DeliverySucceeded || d.Attempts != 3 {
 		t.Errorf("delivery %+v, want succeeded after 3 attempts", d)

@@ -67,7 +67,13 @@ func TestDeliveryEndToEnd(t *testing.T) {
 		list := call(t, key, "GET", s.url+"/v1/deliveries?status=succeeded", nil, 200)
 		return len(list["data"].([]any)) == 1
 	})
-	metrics := string(callRaw(t, "", "GET", s.metricsURL+"/metrics", nil, 200))
+	// The attempt counters move just after the record commits, which the list can show
+	// first.
+	var metrics string
+	eventually(t, func() bool {
+		metrics = string(callRaw(t, "", "GET", s.metricsURL+"/metrics", nil, 200))
+		return strings.Contains(metrics, `feedwire_delivery_attempts_total{outcome="delivered"} 1`)
+	})
 	for _, want := range []string{`feedwire_delivery_attempts_total{outcome="delivered"} 1`, `feedwire_events_total{type="MESSAGE_CREATED"} 1`,
 		`feedwire_deliveries_total{status="failed"} 0`, `feedwire_delivery_attempt_errors_total{class="timeout"} 0`,
 		`feedwire_delivery_queue_depth{state="due"} 0`, `feedwire_delivery_queue_depth{state="held"} 0`,
@@ -101,7 +107,13 @@ func TestQueueMetrics(t *testing.T) {
 		return len(list) == 2 && list[0].(map[string]any)["attemptCount"].(float64) >= 1 && list[1].(map[string]any)["attemptCount"].(float64) >= 1
 	})
 	call(t, key, "PATCH", s.url+"/v1/webhooks/"+paused, map[string]any{"status": "paused"}, 200)
-	metrics := string(callRaw(t, "", "GET", s.metricsURL+"/metrics", nil, 200))
+	// The attempt counters move just after the record commits, which the list can show
+	// first.
+	var metrics string
+	eventually(t, func() bool {
+		metrics = string(callRaw(t, "", "GET", s.metricsURL+"/metrics", nil, 200))
+		return strings.Contains(metrics, `feedwire_delivery_attempts_total{outcome="delivered"} 1`)
+	})
 	for _, want := range []string{`feedwire_delivery_queue_depth{state="held"} 1`, `feedwire_delivery_queue_depth{state="waiting"} 1`,
 		`feedwire_delivery_queue_depth{state="due"} 0`, `feedwire_delivery_attempt_errors_total{class="connect"} 2`} {
 		if !strings.Contains(metrics, want) {
