@@ -119,6 +119,8 @@ type options struct {
 	// perWebhook and perWorkspace are the dispatcher's bounds; 0 is its default.
 	perWebhook, perWorkspace int
 	tracerProvider           trace.TracerProvider // nil: no tracing
+	// queue, when set, is the dispatcher's queue in place of the store.
+	queue func(*store.Store) delivery.Queue
 }
 
 func setup(t *testing.T, opts options) *fixture {
@@ -145,7 +147,11 @@ func setup(t *testing.T, opts options) *fixture {
 	f := &fixture{store: s, clock: c, recorded: make(chan feedwire.AttemptResult, 1000)}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	client := delivery.NewClient(opts.allowPrivate, 8, delivery.WithResolver(opts.resolver))
-	dispatcher = delivery.NewDispatcher(s, client, logger, delivery.Config{
+	var queue delivery.Queue = s
+	if opts.queue != nil {
+		queue = opts.queue(s)
+	}
+	dispatcher = delivery.NewDispatcher(queue, client, logger, delivery.Config{
 		Workers: 8, PerWebhook: opts.perWebhook, PerWorkspace: opts.perWorkspace, Now: c.Now, SuspendAfter: opts.suspendAfter,
 		TracerProvider: opts.tracerProvider,
 		Recorded: func(batch []feedwire.AttemptResult) {

@@ -153,8 +153,16 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	close(results)
 	<-recorded
 	// Every attempt has ended and been recorded; what this node still leases (a record
-	// that failed) is given back now rather than when its lease runs out.
-	if n, err := d.queue.ReleaseOwnLeases(context.WithoutCancel(ctx), d.now()); err != nil {
+	// that failed) is given back now rather than when its lease runs out. After Abandon
+	// shutdown is already late, and a store that does not answer must not hold it: the
+	// release gets a second, and what it leaves, the next start or the leases' end frees.
+	wait := 10 * time.Second
+	if d.abandoned.Err() != nil {
+		wait = time.Second
+	}
+	releaseCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), wait)
+	defer cancel()
+	if n, err := d.queue.ReleaseOwnLeases(releaseCtx, d.now()); err != nil {
 		d.logger.Error("release this node's leases", "error", err)
 	} else if n > 0 {
 		d.logger.Info("released this node's leases", "deliveries", n)
@@ -340,9 +348,10 @@ func (d *Dispatcher) record(results <-chan feedwire.AttemptResult) {
 }
 
 // commit records one batch. If it cannot, the attempts are lost but their deliveries
-// are not: their leases run out and they are attempted again.
+// are not: their leases run out and they are attempted again. Abandon cuts a commit
+// short too, so that a store that does not answer cannot hold shutdown.
 func (d *Dispatcher) commit(batch []feedwire.AttemptResult) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(d.abandoned, 30*time.Second)
 	defer cancel()
 	if err := d.queue.RecordAttempts(ctx, batch, d.config.SuspendAfter); err != nil {
 		d.logger.Error("record attempts; their deliveries will be attempted again when their leases end",

@@ -17,6 +17,8 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/delivery"
+	"github.com/feedwire/feedwire/store"
 )
 
 // hexHMAC is HMAC-SHA256 in lower-case hex, as both vendors document their signatures.
@@ -506,6 +508,48 @@ func TestAbandonLeavesTheDelivery(t *testing.T) {
 	claimed, err := f.store.ClaimDeliveries(context.Background(), feedwire.ClaimRequest{Now: f.clock.Now(), Limit: 10, Lease: time.Minute})
 	if err != nil || len(claimed.Claims) != 1 || claimed.Claims[0].Delivery.Attempts != 0 {
 		t.Errorf("after Abandon: claimed %+v, %v; want the delivery due again, with no attempt", claimed, err)
+	}
+}
+
+// hangingRecords is a store that does not answer when attempts are recorded or leases
+// released.
+type hangingRecords struct{ *store.Store }
+
+func (hangingRecords) RecordAttempts(ctx context.Context, _ []feedwire.AttemptResult, _ time.Duration) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (hangingRecords) ReleaseOwnLeases(ctx context.Context, _ time.Time) (int, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+
+// TestAbandonDoesNotWaitForTheStore: a store that does not answer the last record
+// holds shutdown only until Abandon; then Run returns within a second, and the
+// delivery, whose record was lost, is sent again when its lease ends.
+func TestAbandonDoesNotWaitForTheStore(t *testing.T) {
+	f := setup(t, options{allowPrivate: true, queue: func(s *store.Store) delivery.Queue { return hangingRecords{s} }})
+	r := newReceiver(t, f.clock, func(int, http.ResponseWriter) {})
+	f.webhook(t, feedwire.FormatHarvestr, r.URL)
+	f.message(t)
+	r.next(t) // delivered: its record now hangs
+	stopped := make(chan struct{})
+	go func() { f.stop(); close(stopped) }()
+	select {
+	case <-stopped:
+		t.Fatal("Run returned while the record of an attempt was under way")
+	case <-time.After(100 * time.Millisecond):
+	}
+	abandoned := time.Now()
+	f.dispatcher.Abandon()
+	select {
+	case <-stopped:
+		if took := time.Since(abandoned); took > 1500*time.Millisecond {
+			t.Errorf("Run returned %v after Abandon, want within about a second", took)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return within 5s of Abandon: the store's hang held it")
 	}
 }
 

@@ -112,7 +112,7 @@ func TestQueueMetrics(t *testing.T) {
 	var metrics string
 	eventually(t, func() bool {
 		metrics = string(callRaw(t, "", "GET", s.metricsURL+"/metrics", nil, 200))
-		return strings.Contains(metrics, `feedwire_delivery_attempts_total{outcome="delivered"} 1`)
+		return strings.Contains(metrics, `feedwire_delivery_attempt_errors_total{class="connect"} 2`)
 	})
 	for _, want := range []string{`feedwire_delivery_queue_depth{state="held"} 1`, `feedwire_delivery_queue_depth{state="waiting"} 1`,
 		`feedwire_delivery_queue_depth{state="due"} 0`, `feedwire_delivery_attempt_errors_total{class="connect"} 2`} {
