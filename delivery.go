@@ -114,6 +114,9 @@ type Claim struct {
 	// Lease identifies the claim; the outcome of an attempt is applied to the delivery
 	// only while the claim still holds it.
 	Lease string
+	// NotBefore, when not zero, is when the delivery may be sent: the slot its
+	// webhook's rate limit gave it.
+	NotBefore time.Time
 }
 
 // AttemptResult is a finished attempt of a claim, its outcome decided.

@@ -73,10 +73,61 @@ type Webhook struct {
 	Headers                 map[string]string
 	// RetrySchedule overrides DefaultRetrySchedule when not nil.
 	RetrySchedule []time.Duration
-	LastStatus    *WebhookLastStatus
-	Health        WebhookHealth
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// RateLimit, when set, bounds how fast the webhook receives deliveries.
+	RateLimit  *RateLimit
+	LastStatus *WebhookLastStatus
+	Health     WebhookHealth
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// RateLimit bounds how fast a webhook receives deliveries, its retries and tests
+// included: at most PerSecond + Burst - 1 in any one second (PerSecond, with the
+// default Burst of 1). Deliveries over the limit wait in the queue; none is dropped.
+// They are spaced RateLimitMargin wider than 1s/PerSecond, so that a receiver whose
+// requests arrive with some jitter still never counts more than the limit in a second.
+// Nodes side by side share the limit through the slots their claims take (see
+// store.paceDue); one that sends behind its slots may add a few in a second.
+type RateLimit struct {
+	PerSecond int
+	// Burst is how many deliveries may go at once after a quiet spell; at least 1.
+	Burst int
+}
+
+// Limits of a rate limit, and the margin of its spacing.
+const (
+	MaxRateLimitPerSecond = 10_000
+	MaxRateLimitBurst     = 1_000
+	RateLimitMargin       = 0.02
+)
+
+// Interval is the time between two deliveries at the limit's steady rate.
+func (r RateLimit) Interval() time.Duration {
+	return time.Duration(float64(time.Second) * (1 + RateLimitMargin) / float64(r.PerSecond))
+}
+
+func checkRateLimit(p *Problems, r *RateLimit) {
+	if r == nil {
+		return
+	}
+	if r.PerSecond < 1 || r.PerSecond > MaxRateLimitPerSecond {
+		p.Add("rateLimit.perSecond", fmt.Sprintf("must be from 1 to %d", MaxRateLimitPerSecond))
+	}
+	if r.Burst < 1 || r.Burst > MaxRateLimitBurst {
+		p.Add("rateLimit.burst", fmt.Sprintf("must be from 1 to %d", MaxRateLimitBurst))
+	}
+}
+
+// withDefaultBurst returns r with a Burst of 1 when it has none.
+func withDefaultBurst(r *RateLimit) *RateLimit {
+	if r == nil {
+		return nil
+	}
+	out := *r
+	if out.Burst == 0 {
+		out.Burst = 1
+	}
+	return &out
 }
 
 // WebhookLastStatus is the outcome of the webhook's latest attempt.
@@ -127,6 +178,7 @@ type WebhookInput struct {
 	Timeout       time.Duration
 	Headers       map[string]string
 	RetrySchedule []time.Duration
+	RateLimit     *RateLimit // a Burst of 0 is 1
 }
 
 // Webhook returns the webhook the input describes, active and not yet stored. Its
@@ -135,7 +187,7 @@ func (in WebhookInput) Webhook(newSecret func() string) Webhook {
 	w := Webhook{
 		Name: in.Name, URL: in.URL, Description: in.Description, Format: in.Format,
 		Topics: in.Topics, Status: WebhookActive, Timeout: in.Timeout, Headers: in.Headers,
-		RetrySchedule: in.RetrySchedule,
+		RetrySchedule: in.RetrySchedule, RateLimit: withDefaultBurst(in.RateLimit),
 	}
 	if in.Secret != nil {
 		w.Secret = *in.Secret
@@ -162,6 +214,7 @@ type WebhookPatch struct {
 	Timeout       Field[time.Duration]
 	Headers       Field[map[string]string]
 	RetrySchedule Field[[]time.Duration]
+	RateLimit     Field[RateLimit] // null removes the limit; a Burst of 0 is 1
 }
 
 // Apply applies the patch to w and validates the result.
@@ -190,6 +243,10 @@ func (p WebhookPatch) Apply(w *Webhook) error {
 		if !p.RetrySchedule.Null {
 			w.RetrySchedule = p.RetrySchedule.Value
 		}
+	}
+	if p.RateLimit.Set {
+		applyOptional(p.RateLimit, &w.RateLimit)
+		w.RateLimit = withDefaultBurst(w.RateLimit)
 	}
 	if p.Status.Set && !p.Status.Null {
 		switch {
@@ -228,6 +285,7 @@ func (w *Webhook) Validate() error {
 	}
 	checkHeaders(&p, w.Headers)
 	checkSchedule(&p, w.RetrySchedule)
+	checkRateLimit(&p, w.RateLimit)
 	return p.Err()
 }
 

@@ -25,6 +25,7 @@ type Webhook struct {
 	Secret        string         `json:"secret"`
 	RequestConfig RequestConfig  `json:"requestConfig"`
 	RetrySchedule []string       `json:"retrySchedule"`
+	RateLimit     *RateLimit     `json:"rateLimit"`
 	LastStatus    *LastStatus    `json:"lastStatus"`
 	Health        map[string]any `json:"health"`
 	CreatedAt     time.Time      `json:"createdAt"`
@@ -35,6 +36,13 @@ type Webhook struct {
 type RequestConfig struct {
 	TimeoutMs int               `json:"timeoutMs,omitempty"`
 	Headers   map[string]string `json:"headers,omitempty"`
+}
+
+// RateLimit bounds how fast a webhook receives deliveries: at most PerSecond in any
+// second, or PerSecond + Burst - 1 with a Burst above the default 1.
+type RateLimit struct {
+	PerSecond int `json:"perSecond"`
+	Burst     int `json:"burst,omitempty"`
 }
 
 // LastStatus is the answer to a webhook's latest attempt.
@@ -54,6 +62,7 @@ type WebhookInput struct {
 	Secret        *string        `json:"secret,omitempty"` // generated when nil; a harvestr webhook may have none (""), or any text
 	RequestConfig *RequestConfig `json:"requestConfig,omitempty"`
 	RetrySchedule []string       `json:"retrySchedule,omitempty"`
+	RateLimit     *RateLimit     `json:"rateLimit,omitempty"`
 }
 
 // CreateWebhook registers a webhook.

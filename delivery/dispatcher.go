@@ -100,6 +100,7 @@ type Dispatcher struct {
 	config Config
 	now    func() time.Time
 	tracer trace.Tracer
+	pacing pacing
 	wake   chan struct{}
 	// abandoned ends when Abandon is called: every attempt under way is cut short,
 	// and left unrecorded for its lease to be released.
@@ -188,6 +189,7 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 		senders.Go(func() {
 			for l := range ready {
 				c := l.claim
+				d.pacing.wait(ctx, c, d.now)
 				switch {
 				case ctx.Err() != nil:
 					// Shutdown began: a delivery not yet attempted is left to

@@ -198,6 +198,33 @@ func TestRetryOnItsOwn(t *testing.T) {
 	}
 }
 
+// TestRetryBehindDeliveriesDueNow: a retry is attempted on time even when the claim
+// before it took deliveries of the same webhook that were due then. That claim once
+// said nothing of the retry waiting behind them, and, with nothing else to wake it,
+// the dispatcher slept until its poll, 30 s later.
+func TestRetryBehindDeliveriesDueNow(t *testing.T) {
+	f := setup(t, options{allowPrivate: true, realClock: true})
+	r := newReceiver(t, f.clock, func(n int, w http.ResponseWriter) {
+		if n == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	const gap = 2 * time.Second
+	f.webhook(t, feedwire.FormatHarvestr, r.URL, gap)
+	f.message(t)
+	r.next(t)
+	failed := f.attempt(t).Attempt
+	time.Sleep(gap / 4)
+	f.message(t) // due at once, claimed while the retry waits
+	r.next(t)
+	f.attempt(t)
+	r.next(t)
+	retried := f.attempt(t).Attempt
+	if late := retried.StartedAt.Sub(failed.StartedAt.Add(gap)); late > time.Second {
+		t.Errorf("the retry began %v after its time", late)
+	}
+}
+
 // TestGivesUp runs out of schedule: after the last retry the delivery has failed.
 func TestGivesUp(t *testing.T) {
 	f := setup(t, options{allowPrivate: true})

@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"reflect"
 	"time"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/webhook"
@@ -24,6 +27,7 @@ type webhookBody struct {
 	PreviousSecretExpiresAt *webhook.Time     `json:"previousSecretExpiresAt" nullable:"true" doc:"Until then the previous secret also signs the webhook-signature header"`
 	RequestConfig           requestConfigBody `json:"requestConfig"`
 	RetrySchedule           []string          `json:"retrySchedule" doc:"The delays between attempts"`
+	RateLimit               *rateLimitBody    `json:"rateLimit" doc:"How fast the webhook receives deliveries; null when it is not limited"`
 	LastStatus              *lastStatusBody   `json:"lastStatus"`
 	Health                  webhookHealthBody `json:"health"`
 	CreatedAt               webhook.Time      `json:"createdAt"`
@@ -33,6 +37,34 @@ type webhookBody struct {
 type requestConfigBody struct {
 	TimeoutMs int               `json:"timeoutMs"`
 	Headers   map[string]string `json:"headers"`
+}
+
+// rateLimitBody is a webhook's rate limit, as the API shows and takes it.
+type rateLimitBody struct {
+	PerSecond int `json:"perSecond" minimum:"1" maximum:"10000" doc:"Deliveries per second, retries and tests included: the receiver counts at most perSecond + burst - 1 in any second. Nodes side by side share the limit; one that falls behind it may add a few in a second"`
+	Burst     int `json:"burst,omitempty" minimum:"1" maximum:"1000" doc:"How many may go at once after a quiet spell; default 1"`
+}
+
+func newRateLimitBody(r *feedwire.RateLimit) *rateLimitBody {
+	if r == nil {
+		return nil
+	}
+	return &rateLimitBody{PerSecond: r.PerSecond, Burst: r.Burst}
+}
+
+// rateLimitPatch is the rateLimit member of a PATCH: a limit that replaces the
+// webhook's, or null, which removes it. (huma's nullable tag takes no object.)
+type rateLimitPatch struct{ patchField[rateLimitBody] }
+
+func (rateLimitPatch) Schema(r huma.Registry) *huma.Schema {
+	return &huma.Schema{AnyOf: []*huma.Schema{r.Schema(reflect.TypeFor[rateLimitBody](), true, ""), {Type: "null"}}}
+}
+
+func (b *rateLimitBody) rateLimit() *feedwire.RateLimit {
+	if b == nil {
+		return nil
+	}
+	return &feedwire.RateLimit{PerSecond: b.PerSecond, Burst: b.Burst}
 }
 
 type lastStatusBody struct {
@@ -57,7 +89,7 @@ func newWebhookBody(w *feedwire.Webhook) webhookBody {
 		Format: string(w.Format), Topics: make([]string, len(w.Topics)), Status: string(w.Status),
 		StatusReason: w.StatusReason, PreviousSecretExpiresAt: webhook.NewTimePtr(w.PreviousSecretExpiresAt),
 		RequestConfig: requestConfigBody{TimeoutMs: int(w.Timeout.Milliseconds()), Headers: w.Headers},
-		RetrySchedule: formatDurations(w.Schedule()),
+		RetrySchedule: formatDurations(w.Schedule()), RateLimit: newRateLimitBody(w.RateLimit),
 		Health: webhookHealthBody{
 			LastResponseTime: w.Health.LastResponseTime.Milliseconds(), AvgResponseTime: w.Health.AvgResponseTime.Milliseconds(),
 			LastSuccessAt:          webhook.NewTimePtr(w.Health.LastSuccessAt),
@@ -122,6 +154,7 @@ type createWebhookInput struct {
 		Secret        *string              `json:"secret,omitempty" doc:"Generated (whsec_ and the base64 of 32 random bytes) when left out. featurebase: whsec_ and the base64 of 24 to 64 bytes. harvestr: \"\" for no secret (unsigned deliveries), or any text of 1 to 256 bytes without control characters, used as given"`
 		RequestConfig *requestConfigInput  `json:"requestConfig,omitempty"`
 		RetrySchedule []string             `json:"retrySchedule,omitempty" doc:"Delays between attempts, such as [\"5s\", \"5m\", \"30m\"]; the default spans about 3 days"`
+		RateLimit     *rateLimitBody       `json:"rateLimit,omitempty" doc:"Left out, the webhook's deliveries are not limited"`
 	}
 }
 
@@ -134,7 +167,7 @@ func createWebhook(svc feedwire.WebhookService) handler[createWebhookInput, outp
 		}
 		input := feedwire.WebhookInput{
 			Name: b.Name, URL: b.URL, Description: b.Description, Format: b.Format, Topics: b.Topics,
-			Secret: b.Secret, RetrySchedule: schedule,
+			Secret: b.Secret, RetrySchedule: schedule, RateLimit: b.RateLimit.rateLimit(),
 		}
 		if b.RequestConfig != nil {
 			input.Timeout = time.Duration(b.RequestConfig.TimeoutMs) * time.Millisecond
@@ -166,6 +199,7 @@ type webhookPatchBody struct {
 	Status        patchField[feedwire.WebhookStatus] `json:"status,omitzero" enum:"active,paused" doc:"active resumes a paused or suspended webhook and resets its health"`
 	RequestConfig patchField[requestConfigPatch]     `json:"requestConfig,omitzero" doc:"null is refused; a member set to null restores its default"`
 	RetrySchedule patchField[[]string]               `json:"retrySchedule,omitzero" nullable:"true" doc:"null restores the default schedule"`
+	RateLimit     rateLimitPatch                     `json:"rateLimit,omitzero" doc:"Replaces the rate limit; null removes it"`
 }
 
 func updateWebhook(svc feedwire.WebhookService) handler[updateWebhookInput, output[webhookBody]] {
@@ -174,6 +208,9 @@ func updateWebhook(svc feedwire.WebhookService) handler[updateWebhookInput, outp
 		p := feedwire.WebhookPatch{
 			Name: b.Name.field(), URL: b.URL.field(), Description: b.Description.field(),
 			Topics: b.Topics.field(), Status: b.Status.field(),
+		}
+		if rl := b.RateLimit.field(); rl.Set {
+			p.RateLimit = feedwire.Field[feedwire.RateLimit]{Set: true, Null: rl.Null, Value: *rl.Value.rateLimit()}
 		}
 		if rs := b.RetrySchedule.field(); rs.Set {
 			schedule, err := parseDurations("retrySchedule", rs.Value)

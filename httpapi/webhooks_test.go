@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -32,6 +33,9 @@ func TestWebhookValidation(t *testing.T) {
 		{"bad secret", `{"name":"x","url":"` + url + `","format":"featurebase","topics":["post.created"],"secret":"hunter2"}`, []string{"body.secret"}},
 		{"bad schedule", `{"name":"x","url":"` + url + `","format":"featurebase","topics":["post.created"],"retrySchedule":["5s","soon"]}`, []string{"body.retrySchedule[1]"}},
 		{"not http", `{"name":"x","url":"ftp://example.com","format":"featurebase","topics":["post.created"]}`, []string{"body.url"}},
+		{"no rate", `{"name":"x","url":"` + url + `","format":"featurebase","topics":["post.created"],"rateLimit":{"perSecond":0}}`, []string{"body.rateLimit.perSecond"}},
+		{"rate too high", `{"name":"x","url":"` + url + `","format":"featurebase","topics":["post.created"],"rateLimit":{"perSecond":10001,"burst":2000}}`, []string{"body.rateLimit.perSecond", "body.rateLimit.burst"}},
+		{"rate without perSecond", `{"name":"x","url":"` + url + `","format":"featurebase","topics":["post.created"],"rateLimit":{"burst":5}}`, []string{"body.rateLimit"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,4 +210,38 @@ func TestWebhookSecretRefusals(t *testing.T) {
 	if got := a.must(200, "GET", "/v1/webhooks/"+fb["id"].(string)+"/secret", ""); got["secret"] != fb["secret"] {
 		t.Errorf("a refused rotation changed the secret to %v", got["secret"])
 	}
+}
+
+// TestWebhookRateLimit sets, shows, changes and removes a webhook's rate limit; a bad
+// one changes nothing.
+func TestWebhookRateLimit(t *testing.T) {
+	a := setup(t)
+	url := receiver(t).URL
+	w := a.must(201, "POST", "/v1/webhooks", `{"name":"slow","url":"`+url+`","format":"featurebase","topics":["post.created"],"rateLimit":{"perSecond":10}}`)
+	id := w["id"].(string)
+	if got := asJSON(w["rateLimit"]); got != `{"burst":1,"perSecond":10}` {
+		t.Errorf("created with rateLimit %s, want perSecond 10 and the default burst 1", got)
+	}
+	w = a.must(200, "PATCH", "/v1/webhooks/"+id, `{"rateLimit":{"perSecond":50,"burst":5}}`)
+	if got := asJSON(w["rateLimit"]); got != `{"burst":5,"perSecond":50}` {
+		t.Errorf("patched rateLimit %s, want 50/s in bursts of 5", got)
+	}
+	if status, problem := a.do("PATCH", "/v1/webhooks/"+id, `{"rateLimit":{"perSecond":-1}}`); status != 422 ||
+		!strings.Contains(problemText(problem), `"location":"body.rateLimit.perSecond"`) {
+		t.Errorf("a negative rate: got %d %v, want 422 naming body.rateLimit.perSecond", status, problemText(problem))
+	}
+	if got := asJSON(a.must(200, "GET", "/v1/webhooks/"+id, "")["rateLimit"]); got != `{"burst":5,"perSecond":50}` {
+		t.Errorf("a refused patch changed rateLimit to %s", got)
+	}
+	if w = a.must(200, "PATCH", "/v1/webhooks/"+id, `{"rateLimit":null}`); w["rateLimit"] != nil {
+		t.Errorf("rateLimit null left %v", w["rateLimit"])
+	}
+	if w = a.must(200, "GET", "/v1/webhooks/"+id, ""); w["rateLimit"] != nil {
+		t.Errorf("the removed rate limit reads back as %v", w["rateLimit"])
+	}
+}
+
+func asJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

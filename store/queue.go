@@ -23,7 +23,15 @@ import (
 func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) (*feedwire.Claimed, error) {
 	out := &feedwire.Claimed{}
 	err := s.claimTx(ctx, func(tx *txn) error {
-		due, err := dueWebhooks(ctx, tx, req, out)
+		due, limits, err := dueWebhooks(ctx, tx, req, out)
+		if err != nil {
+			return err
+		}
+		// Slots count from the clock as the claim runs, not from req.Now: a claim
+		// that waited for the database would otherwise give slots already past, and
+		// its deliveries would leave at once, close behind another node's.
+		paceNow := s.clock().Add(slotLead)
+		paces, err := paceDue(ctx, tx, due, limits, paceNow, out)
 		if err != nil {
 			return err
 		}
@@ -35,6 +43,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) 
 				return err
 			}
 			ids = append(ids, taken...)
+			if err := noteNextDue(ctx, tx, webhookID, req.Now, out); err != nil {
+				return err
+			}
 		}
 		dueCount := 0
 		for _, w := range due {
@@ -52,6 +63,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) 
 		if out.Claims, err = leaseDeliveries(ctx, tx, ids, s.node+"."+newLease(), req); err != nil {
 			return err
 		}
+		if err := giveSlots(ctx, tx, out.Claims, paces, paceNow); err != nil {
+			return err
+		}
 		return s.attachWebhooks(ctx, tx, out.Claims)
 	})
 	if err != nil {
@@ -61,34 +75,39 @@ func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) 
 }
 
 // dueWebhooks returns the webhooks with deliveries due at req.Now that have room for
-// more attempts beside req.InFlight. It notes in out when the
-// soonest delivery not yet due, of a webhook with room, will be, and whether a webhook
-// with deliveries due has no room.
-func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *feedwire.Claimed) ([]feedwire.DueWebhook, error) {
+// more attempts beside req.InFlight, and the rate limits of those that have one. It
+// notes in out when the soonest delivery not yet due, of a webhook with room, will be,
+// and whether a webhook with deliveries due has no room.
+func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *feedwire.Claimed) ([]feedwire.DueWebhook, map[string]feedwire.RateLimit, error) {
 	// An active webhook's pending deliveries are due at next_attempt_at (held ones have
 	// none); another webhook's are held, but for tests, which go whatever its status.
 	rows, err := tx.QueryContext(ctx, `
 		SELECT w.id, w.workspace_id, (SELECT min(d.next_attempt_at) FROM deliveries d
-			WHERE d.webhook_id = w.id AND d.status = 'pending') AS due
+			WHERE d.webhook_id = w.id AND d.status = 'pending') AS due, w.rate_per_second, w.rate_burst
 		FROM webhooks w WHERE w.status = 'active'
 		UNION ALL
-		SELECT d.webhook_id, d.workspace_id, min(d.next_attempt_at)
+		SELECT d.webhook_id, d.workspace_id, min(d.next_attempt_at), min(w.rate_per_second), min(w.rate_burst)
 		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
 		WHERE d.test = TRUE AND d.status = 'pending' AND w.status != 'active'
 		GROUP BY d.webhook_id, d.workspace_id`)
 	if err != nil {
-		return nil, fmt.Errorf("claim deliveries: %w", err)
+		return nil, nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	var due []feedwire.DueWebhook
+	limits := map[string]feedwire.RateLimit{}
 	for rows.Next() {
 		w := feedwire.DueWebhook{}
 		var oldest *int64
-		if err := rows.Scan(&w.ID, &w.WorkspaceID, &oldest); err != nil {
+		var perSecond, burst *int
+		if err := rows.Scan(&w.ID, &w.WorkspaceID, &oldest, &perSecond, &burst); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("claim deliveries: %w", err)
+			return nil, nil, fmt.Errorf("claim deliveries: %w", err)
 		}
 		if oldest == nil {
 			continue // nothing pending, or all of it held
+		}
+		if perSecond != nil && burst != nil {
+			limits[w.ID] = feedwire.RateLimit{PerSecond: *perSecond, Burst: *burst}
 		}
 		w.Oldest, w.InFlight = time.UnixMilli(*oldest), req.InFlight.ByWebhook[w.ID]
 		switch {
@@ -104,7 +123,7 @@ func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *f
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("claim deliveries: %w", err)
+		return nil, nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	for i := range due {
 		// Counting stops at what the claim could take, so a backlog of millions costs
@@ -117,16 +136,33 @@ func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *f
 			WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? LIMIT ?) AS due`,
 			due[i].ID, millis(req.Now), bound).Scan(&due[i].Due)
 		if err != nil {
-			return nil, fmt.Errorf("claim deliveries: %w", err)
+			return nil, nil, fmt.Errorf("claim deliveries: %w", err)
 		}
 		if due[i].Due == bound && bound < req.Limit {
 			out.Held = true // the webhook's bound may leave some due
 		}
 	}
-	return due, nil
+	return due, limits, nil
 }
 
 func hasRoom(bound, inFlight int) bool { return bound <= 0 || inFlight < bound }
+
+// noteNextDue notes in out when the webhook's soonest pending delivery that is not due
+// yet will be: a retry, or the end of a lease. dueWebhooks cannot see it behind the
+// deliveries due now; once a claim has taken those, nothing else would wake the
+// dispatcher for it before its poll.
+func noteNextDue(ctx context.Context, tx *txn, webhookID string, now time.Time, out *feedwire.Claimed) error {
+	var next *int64
+	err := tx.QueryRowContext(ctx, `SELECT min(next_attempt_at) FROM deliveries
+		WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at > ?`, webhookID, millis(now)).Scan(&next)
+	if err != nil {
+		return fmt.Errorf("claim deliveries: %w", err)
+	}
+	if next != nil && (out.Next.IsZero() || time.UnixMilli(*next).Before(out.Next)) {
+		out.Next = time.UnixMilli(*next)
+	}
+	return nil
+}
 
 // dueIDs returns the stored ids of up to n of a webhook's due deliveries, the longest
 // waiting first. A webhook that is not active only has tests due.

@@ -123,7 +123,8 @@ func webhooksCreate(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "webhooks create", "Register a webhook. A harvestr webhook's URL must answer the challenge first.",
 		"  feedwire webhooks create --name crm --url https://example.com/hooks --format featurebase --topics post.created,post.updated\n"+
 			"  feedwire webhooks create --name local --url http://127.0.0.1:9000/ --topics MESSAGE_CREATED --retry-schedule 5s,1m\n"+
-			"  feedwire webhooks create --name crm --url https://example.com/hooks --topics MESSAGE_CREATED --secret 'the token crm has'")
+			"  feedwire webhooks create --name crm --url https://example.com/hooks --topics MESSAGE_CREATED --secret 'the token crm has'\n"+
+			"  feedwire webhooks create --name slow --url https://example.com/hooks --topics MESSAGE_CREATED --rate-limit 10")
 	connect := remoteFlags(fs, e)
 	name := fs.String("name", "", "a name for people")
 	url := fs.String("url", "", "the endpoint")
@@ -131,14 +132,19 @@ func webhooksCreate(ctx context.Context, e env, args []string) error {
 	topics := fs.String("topics", "", "comma-separated event types of the format (feedwire events types lists them)")
 	schedule := fs.String("retry-schedule", "", "comma-separated delays between attempts; the default spans about 3 days")
 	secret := fs.String("secret", "", "the secret `TEXT`, generated when not given: whsec_ and base64; for harvestr also any text, or \"\" for none")
+	rate := rateLimitFlags(fs)
 	r, _, err := parseRemote(fs, connect, args, 0, "flags only")
 	if err != nil {
 		return err
 	}
 	in := client.WebhookInput{Name: *name, URL: *url, Format: *format, Topics: splitList(*topics), RetrySchedule: splitList(*schedule)}
 	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "secret" {
+		switch f.Name {
+		case "secret":
 			in.Secret = secret
+		case "rate-limit", "rate-limit-burst":
+			// Given, it is sent as it is: the server says what a bad one lacks.
+			in.RateLimit = &client.RateLimit{PerSecond: *rate.perSecond, Burst: *rate.burst}
 		}
 	})
 	w, err := r.client.CreateWebhook(ctx, in)
@@ -195,12 +201,14 @@ func secretOrNull(secret string) *string {
 
 func webhooksUpdate(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "webhooks update", "Change a webhook: only the flags given change.",
-		"  feedwire webhooks update 6b0594… --status paused\n  feedwire webhooks update 6b0594… --status active --topics post.created")
+		"  feedwire webhooks update 6b0594… --status paused\n  feedwire webhooks update 6b0594… --status active --topics post.created\n"+
+			"  feedwire webhooks update 6b0594… --rate-limit 0")
 	connect := remoteFlags(fs, e)
 	name := fs.String("name", "", "a new name")
 	url := fs.String("url", "", "a new endpoint")
 	status := fs.String("status", "", "active or paused")
 	topics := fs.String("topics", "", "comma-separated event types, replacing the current ones")
+	rate := rateLimitFlags(fs)
 	r, ids, err := parseRemote(fs, connect, args, 1, "a webhook id")
 	if err != nil {
 		return err
@@ -216,10 +224,15 @@ func webhooksUpdate(ctx context.Context, e env, args []string) error {
 			patch["status"] = *status
 		case "topics":
 			patch["topics"] = splitList(*topics)
+		case "rate-limit", "rate-limit-burst":
+			patch["rateLimit"] = nil // --rate-limit 0 removes the limit
+			if *rate.perSecond != 0 {
+				patch["rateLimit"] = client.RateLimit{PerSecond: *rate.perSecond, Burst: *rate.burst}
+			}
 		}
 	})
 	if len(patch) == 0 {
-		return usageError("webhooks update: nothing to change; give --name, --url, --status or --topics")
+		return usageError("webhooks update: nothing to change; give --name, --url, --status, --topics or --rate-limit")
 	}
 	w, err := r.client.UpdateWebhook(ctx, ids[0], patch)
 	if err != nil {
@@ -259,8 +272,30 @@ func (r *remote) showWebhook(w *client.Webhook, created bool) error {
 	return r.table(w, []string{"FIELD", "VALUE"}, [][]string{
 		{"id", w.ID}, {"name", w.Name}, {"url", w.URL}, {"format", w.Format}, {"status", w.Status},
 		{"status reason", orDash(w.StatusReason)}, {"topics", strings.Join(w.Topics, ",")}, {"secret", secret},
-		{"retry schedule", strings.Join(w.RetrySchedule, ",")}, {"last status", last},
+		{"retry schedule", strings.Join(w.RetrySchedule, ",")}, {"rate limit", describeRateLimit(w.RateLimit)},
+		{"last status", last},
 	})
+}
+
+// rateLimit is the flags of a webhook's rate limit.
+type rateLimit struct{ perSecond, burst *int }
+
+func rateLimitFlags(fs *flagSet) rateLimit {
+	return rateLimit{
+		perSecond: fs.Int("rate-limit", 0, "deliveries per second at most, retries included (update: 0 removes the limit)"),
+		burst:     fs.Int("rate-limit-burst", 0, "how many may go at once after a quiet spell, with --rate-limit; default 1"),
+	}
+}
+
+func describeRateLimit(r *client.RateLimit) string {
+	switch {
+	case r == nil:
+		return "-"
+	case r.Burst > 1:
+		return fmt.Sprintf("%d/s, bursts of %d", r.PerSecond, r.Burst)
+	default:
+		return fmt.Sprintf("%d/s", r.PerSecond)
+	}
 }
 
 // splitList splits a comma-separated flag; empty gives nil.

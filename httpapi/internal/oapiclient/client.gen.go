@@ -6594,10 +6594,13 @@ type CreateUserRequestType string
 
 // CreateWebhookRequest defines model for CreateWebhookRequest.
 type CreateWebhookRequest struct {
-	Description   *string                    `json:"description,omitempty"`
-	Format        CreateWebhookRequestFormat `json:"format"`
-	Name          string                     `json:"name"`
-	RequestConfig *RequestConfigInput        `json:"requestConfig,omitempty"`
+	Description *string                    `json:"description,omitempty"`
+	Format      CreateWebhookRequestFormat `json:"format"`
+	Name        string                     `json:"name"`
+
+	// RateLimit Left out, the webhook's deliveries are not limited
+	RateLimit     *RateLimit          `json:"rateLimit,omitempty"`
+	RequestConfig *RequestConfigInput `json:"requestConfig,omitempty"`
 
 	// RetrySchedule Delays between attempts, such as ["5s", "5m", "30m"]; the default spans about 3 days
 	RetrySchedule *[]string `json:"retrySchedule,omitempty"`
@@ -7548,6 +7551,15 @@ type PublishChangelogRequest struct {
 	Locale string `json:"locale"`
 }
 
+// RateLimit defines model for RateLimit.
+type RateLimit struct {
+	// Burst How many may go at once after a quiet spell; default 1
+	Burst *int64 `json:"burst,omitempty"`
+
+	// PerSecond Deliveries per second, retries and tests included: the receiver counts at most perSecond + burst - 1 in any second. Nodes side by side share the limit; one that falls behind it may add a few in a second
+	PerSecond int64 `json:"perSecond"`
+}
+
 // ReadReceipt defines model for ReadReceipt.
 type ReadReceipt struct {
 	ReadAt time.Time `json:"readAt"`
@@ -7700,6 +7712,7 @@ type Webhook struct {
 
 	// PreviousSecretExpiresAt Until then the previous secret also signs the webhook-signature header
 	PreviousSecretExpiresAt nullable.Nullable[time.Time] `json:"previousSecretExpiresAt"`
+	RateLimit               nullable.Nullable[RateLimit] `json:"rateLimit"`
 	RequestConfig           RequestConfig                `json:"requestConfig"`
 
 	// RetrySchedule The delays between attempts
@@ -7757,6 +7770,9 @@ type WebhookListObject string
 type WebhookPatch struct {
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 	Name        *string                   `json:"name,omitempty"`
+
+	// RateLimit Replaces the rate limit; null removes it
+	RateLimit nullable.Nullable[RateLimit] `json:"rateLimit,omitempty"`
 
 	// RequestConfig null is refused; a member set to null restores its default
 	RequestConfig *RequestConfigPatch `json:"requestConfig,omitempty"`
