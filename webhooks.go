@@ -3,6 +3,7 @@ package feedwire
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -73,7 +74,12 @@ type Webhook struct {
 	Headers                 map[string]string
 	// RetrySchedule overrides DefaultRetrySchedule when not nil.
 	RetrySchedule []time.Duration
-	LastStatus    *WebhookLastStatus
+	// Filter, when not nil, is the JSON text of a filter over each event's payload
+	// (package filter): only the events it matches are delivered. See controls.go.
+	Filter json.RawMessage
+	// Template renders the bodies of a webhook of FormatTemplate; nil for any other.
+	Template   *WebhookTemplate
+	LastStatus *WebhookLastStatus
 	Health        WebhookHealth
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
@@ -127,6 +133,8 @@ type WebhookInput struct {
 	Timeout       time.Duration
 	Headers       map[string]string
 	RetrySchedule []time.Duration
+	Filter        json.RawMessage
+	Template      *WebhookTemplate
 }
 
 // Webhook returns the webhook the input describes, active and not yet stored. Its
@@ -135,7 +143,7 @@ func (in WebhookInput) Webhook(newSecret func() string) Webhook {
 	w := Webhook{
 		Name: in.Name, URL: in.URL, Description: in.Description, Format: in.Format,
 		Topics: in.Topics, Status: WebhookActive, Timeout: in.Timeout, Headers: in.Headers,
-		RetrySchedule: in.RetrySchedule,
+		RetrySchedule: in.RetrySchedule, Filter: in.Filter, Template: in.Template,
 	}
 	if in.Secret != nil {
 		w.Secret = *in.Secret
@@ -162,6 +170,8 @@ type WebhookPatch struct {
 	Timeout       Field[time.Duration]
 	Headers       Field[map[string]string]
 	RetrySchedule Field[[]time.Duration]
+	Filter        Field[json.RawMessage]  // null removes the filter
+	Template      Field[WebhookTemplate] // a template webhook's only; null is refused
 }
 
 // Apply applies the patch to w and validates the result.
@@ -191,6 +201,7 @@ func (p WebhookPatch) Apply(w *Webhook) error {
 			w.RetrySchedule = p.RetrySchedule.Value
 		}
 	}
+	p.applyControls(w)
 	if p.Status.Set && !p.Status.Null {
 		switch {
 		case w.Status == WebhookSuspended && before != WebhookSuspended:
@@ -214,7 +225,7 @@ func (w *Webhook) Validate() error {
 	checkOptionalText(&p, "description", w.Description, 500)
 	catalog := EventTypesOf(w.Format)
 	if catalog == nil {
-		p.Add("format", "must be harvestr or featurebase")
+		p.Add("format", "must be harvestr, featurebase, slack, discord, teams or template")
 	}
 	checkTopics(&p, w.Topics, catalog, w.Format)
 	if !slices.Contains([]WebhookStatus{WebhookActive, WebhookPaused, WebhookSuspended}, w.Status) {
@@ -228,6 +239,7 @@ func (w *Webhook) Validate() error {
 	}
 	checkHeaders(&p, w.Headers)
 	checkSchedule(&p, w.RetrySchedule)
+	w.checkControls(&p)
 	return p.Err()
 }
 
