@@ -16,7 +16,8 @@ import (
 const webhookColumns = `id, workspace_id, name, url, description, format, status, status_reason, secret,
 	previous_secret, previous_secret_expires_at, timeout_ms, headers, retry_schedule,
 	last_status_code, last_status_message, last_status_at, last_response_ms, avg_response_ms,
-	last_success_at, errors_since_last_success, consecutive_failures, failing_since, created_at, updated_at`
+	last_success_at, errors_since_last_success, consecutive_failures, failing_since, created_at, updated_at,
+	filter, template`
 
 // webhooks describes the webhooks table, whose rows are read with their secrets opened.
 func (s *Store) webhooks() table[feedwire.Webhook] {
@@ -39,12 +40,17 @@ func (s *Store) scanWebhook(row scanner) (*feedwire.Webhook, error) {
 	var lastMessage *string
 	var lastAt *time.Time
 	var lastResponseMs, avgResponseMs int64
+	var filter, template *string
 	err := row.Scan(&w.ID, &w.WorkspaceID, &w.Name, &w.URL, &w.Description, &w.Format, &w.Status, &w.StatusReason,
 		&w.Secret, &w.PreviousSecret, nullTimeColumn{&w.PreviousSecretExpiresAt}, &timeoutMs, &headers, &schedule,
 		&lastCode, &lastMessage, nullTimeColumn{&lastAt}, &lastResponseMs, &avgResponseMs,
 		nullTimeColumn{&w.Health.LastSuccessAt}, &w.Health.ErrorsSinceLastSuccess, &w.Health.ConsecutiveFailures,
-		nullTimeColumn{&w.Health.FailingSince}, timeColumn{&w.CreatedAt}, timeColumn{&w.UpdatedAt})
+		nullTimeColumn{&w.Health.FailingSince}, timeColumn{&w.CreatedAt}, timeColumn{&w.UpdatedAt},
+		&filter, &template)
 	if err != nil {
+		return nil, err
+	}
+	if err := decodeControls(&w, filter, template); err != nil {
 		return nil, err
 	}
 	w.Timeout = time.Duration(timeoutMs) * time.Millisecond
@@ -103,7 +109,7 @@ func decodeSchedule(s string) ([]time.Duration, error) {
 }
 
 // webhookValues returns the values of the columns of w that an update may change, but
-// the health ones and the secrets, from name to retry_schedule. Secrets change only on
+// the health ones and the secrets: from name to retry_schedule, then filter and template. Secrets change only on
 // create and rotation (writeSecrets), so no other write handles them.
 func webhookValues(w *feedwire.Webhook) ([]any, error) {
 	headers, err := json.Marshal(w.Headers)
@@ -114,8 +120,12 @@ func webhookValues(w *feedwire.Webhook) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	filter, template, err := encodeControls(w)
+	if err != nil {
+		return nil, err
+	}
 	return []any{w.Name, w.URL, w.Description, w.Format, w.Status, w.StatusReason,
-		w.Timeout.Milliseconds(), string(headers), schedule}, nil
+		w.Timeout.Milliseconds(), string(headers), schedule, filter, template}, nil
 }
 
 // secretValues returns the sealed secrets of w, for the secret, previous_secret and
@@ -156,8 +166,8 @@ func (s *Store) CreateWebhook(ctx context.Context, workspaceID string, w *feedwi
 			return feedwire.Conflict("this workspace has %d webhooks, the most it may have; delete one first", s.maxWebhooks)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (id, workspace_id, name, url, description, format,
-			status, status_reason, timeout_ms, headers, retry_schedule, secret, previous_secret,
-			previous_secret_expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			status, status_reason, timeout_ms, headers, retry_schedule, filter, template, secret, previous_secret,
+			previous_secret_expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			slices.Concat([]any{w.ID, w.WorkspaceID}, values, s.secretValues(w), []any{millis(w.CreatedAt), millis(w.UpdatedAt)})...)
 		if err != nil {
 			return fmt.Errorf("insert webhook: %w", err)
@@ -289,7 +299,8 @@ func writeWebhook(ctx context.Context, tx *txn, w *feedwire.Webhook) error {
 	// The keys are not set: setting a parent key, even to itself, makes SQLite visit
 	// every delivery of the webhook for its foreign key.
 	_, err = tx.ExecContext(ctx, `UPDATE webhooks SET name = ?, url = ?, description = ?,
-		format = ?, status = ?, status_reason = ?, timeout_ms = ?, headers = ?, retry_schedule = ?, last_status_code = ?, last_status_message = ?,
+		format = ?, status = ?, status_reason = ?, timeout_ms = ?, headers = ?, retry_schedule = ?, filter = ?, template = ?,
+		last_status_code = ?, last_status_message = ?,
 		last_status_at = ?, last_response_ms = ?, avg_response_ms = ?, last_success_at = ?,
 		errors_since_last_success = ?, consecutive_failures = ?, failing_since = ?, updated_at = ?
 		WHERE id = ?`,
