@@ -80,9 +80,9 @@ type Webhook struct {
 	// Template renders the bodies of a webhook of FormatTemplate; nil for any other.
 	Template   *WebhookTemplate
 	LastStatus *WebhookLastStatus
-	Health        WebhookHealth
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	Health     WebhookHealth
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // WebhookLastStatus is the outcome of the webhook's latest attempt.
@@ -170,7 +170,7 @@ type WebhookPatch struct {
 	Timeout       Field[time.Duration]
 	Headers       Field[map[string]string]
 	RetrySchedule Field[[]time.Duration]
-	Filter        Field[json.RawMessage]  // null removes the filter
+	Filter        Field[json.RawMessage] // null removes the filter
 	Template      Field[WebhookTemplate] // a template webhook's only; null is refused
 }
 
