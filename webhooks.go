@@ -74,15 +74,16 @@ type Webhook struct {
 	Headers                 map[string]string
 	// RetrySchedule overrides DefaultRetrySchedule when not nil.
 	RetrySchedule []time.Duration
+	LastStatus    *WebhookLastStatus
+	Health        WebhookHealth
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+
 	// Filter, when not nil, is the JSON text of a filter over each event's payload
 	// (package filter): only the events it matches are delivered. See controls.go.
 	Filter json.RawMessage
 	// Template renders the bodies of a webhook of FormatTemplate; nil for any other.
-	Template   *WebhookTemplate
-	LastStatus *WebhookLastStatus
-	Health     WebhookHealth
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	Template *WebhookTemplate
 }
 
 // WebhookLastStatus is the outcome of the webhook's latest attempt.
