@@ -18,8 +18,8 @@ const filterDoc = "Delivers only the events whose payload matches: a JSON object
 	"$and/$or over arrays of filters, such as {\"data.channel\": \"MAIL\"} or {\"data.item.upvotes\": {\"$gte\": 10}}; " +
 	"see the README. An event it rejects gets no delivery at all. At most 8 KiB"
 
-// filterBody is a webhook's filter as the API takes and shows it: the JSON object as
-// it was written, kept byte for byte.
+// filterBody is a webhook's filter as the API takes and shows it: the JSON object,
+// kept as JSON text (compact, as the request body was decoded and encoded again).
 type filterBody json.RawMessage
 
 func (f filterBody) MarshalJSON() ([]byte, error) { return json.RawMessage(f).MarshalJSON() }
