@@ -40,25 +40,46 @@ var FeaturebaseTopics = []EventType{
 	"conversation_part.redacted",
 }
 
-// EventTypesOf returns the event types of a format, or nil for an unknown format.
+// EventTypesOf returns the event types of a format, or nil for an unknown format. The
+// chat and template formats render events of both vendors' catalogs, so they take all
+// 32 types.
 func EventTypesOf(f Format) []EventType {
 	switch f {
 	case FormatHarvestr:
 		return HarvestrEventTypes
 	case FormatFeaturebase:
 		return FeaturebaseTopics
+	case FormatSlack, FormatDiscord, FormatTeams, FormatTemplate:
+		return append(HarvestrEventTypes[:len(HarvestrEventTypes):len(HarvestrEventTypes)], FeaturebaseTopics...)
 	}
 	return nil
 }
 
-// Format is a wire format: the envelope, field names and signature scheme of one vendor.
+// Format is a wire format: the envelope, field names and signature scheme of one vendor,
+// or the shape of a chat tool's incoming webhooks, or a webhook's own template.
 type Format string
 
-// The wire formats.
+// The wire formats. harvestr and featurebase are the vendors' own; slack, discord and
+// teams render each event as a message in that tool's incoming-webhook JSON; template
+// renders the webhook's own Go text/template.
 const (
 	FormatHarvestr    Format = "harvestr"
 	FormatFeaturebase Format = "featurebase"
+	FormatSlack       Format = "slack"
+	FormatDiscord     Format = "discord"
+	FormatTeams       Format = "teams"
+	FormatTemplate    Format = "template"
 )
+
+// Formats lists every format a webhook may have.
+var Formats = []Format{FormatHarvestr, FormatFeaturebase, FormatSlack, FormatDiscord, FormatTeams, FormatTemplate}
+
+// Vendor reports whether f is one of the vendors' formats, whose deliveries carry the
+// vendor's body and signature headers; the others carry the Standard Webhooks headers
+// alone.
+func (f Format) Vendor() bool {
+	return f == FormatHarvestr || f == FormatFeaturebase
+}
 
 // Format returns the wire format the event type belongs to: harvestr types are upper
 // case (MESSAGE_CREATED), featurebase topics are dotted (post.created).

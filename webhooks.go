@@ -3,6 +3,7 @@ package feedwire
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -79,6 +80,12 @@ type Webhook struct {
 	Health     WebhookHealth
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+
+	// Filter, when not nil, is the JSON text of a filter over each event's payload
+	// (package filter): only the events it matches are delivered. See controls.go.
+	Filter json.RawMessage
+	// Template renders the bodies of a webhook of FormatTemplate; nil for any other.
+	Template *WebhookTemplate
 }
 
 // RateLimit bounds how fast a webhook receives deliveries, its retries and tests
@@ -179,6 +186,8 @@ type WebhookInput struct {
 	Headers       map[string]string
 	RetrySchedule []time.Duration
 	RateLimit     *RateLimit // a Burst of 0 is 1
+	Filter        json.RawMessage
+	Template      *WebhookTemplate
 }
 
 // Webhook returns the webhook the input describes, active and not yet stored. Its
@@ -187,7 +196,8 @@ func (in WebhookInput) Webhook(newSecret func() string) Webhook {
 	w := Webhook{
 		Name: in.Name, URL: in.URL, Description: in.Description, Format: in.Format,
 		Topics: in.Topics, Status: WebhookActive, Timeout: in.Timeout, Headers: in.Headers,
-		RetrySchedule: in.RetrySchedule, RateLimit: withDefaultBurst(in.RateLimit),
+		RetrySchedule: in.RetrySchedule, RateLimit: withDefaultBurst(in.RateLimit), Filter: in.Filter,
+		Template: in.Template,
 	}
 	if in.Secret != nil {
 		w.Secret = *in.Secret
@@ -214,7 +224,9 @@ type WebhookPatch struct {
 	Timeout       Field[time.Duration]
 	Headers       Field[map[string]string]
 	RetrySchedule Field[[]time.Duration]
-	RateLimit     Field[RateLimit] // null removes the limit; a Burst of 0 is 1
+	RateLimit     Field[RateLimit]       // null removes the limit; a Burst of 0 is 1
+	Filter        Field[json.RawMessage] // null removes the filter
+	Template      Field[WebhookTemplate] // a template webhook's only; null is refused
 }
 
 // Apply applies the patch to w and validates the result.
@@ -248,6 +260,7 @@ func (p WebhookPatch) Apply(w *Webhook) error {
 		applyOptional(p.RateLimit, &w.RateLimit)
 		w.RateLimit = withDefaultBurst(w.RateLimit)
 	}
+	p.applyControls(w)
 	if p.Status.Set && !p.Status.Null {
 		switch {
 		case w.Status == WebhookSuspended && before != WebhookSuspended:
@@ -271,7 +284,7 @@ func (w *Webhook) Validate() error {
 	checkOptionalText(&p, "description", w.Description, 500)
 	catalog := EventTypesOf(w.Format)
 	if catalog == nil {
-		p.Add("format", "must be harvestr or featurebase")
+		p.Add("format", "must be harvestr, featurebase, slack, discord, teams or template")
 	}
 	checkTopics(&p, w.Topics, catalog, w.Format)
 	if !slices.Contains([]WebhookStatus{WebhookActive, WebhookPaused, WebhookSuspended}, w.Status) {
@@ -286,6 +299,7 @@ func (w *Webhook) Validate() error {
 	checkHeaders(&p, w.Headers)
 	checkSchedule(&p, w.RetrySchedule)
 	checkRateLimit(&p, w.RateLimit)
+	w.checkControls(&p)
 	return p.Err()
 }
 

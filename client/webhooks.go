@@ -30,6 +30,16 @@ type Webhook struct {
 	Health        map[string]any `json:"health"`
 	CreatedAt     time.Time      `json:"createdAt"`
 	UpdatedAt     time.Time      `json:"updatedAt"`
+	// Filter is the JSON object of the webhook's filter, or JSON null when it has none.
+	Filter   json.RawMessage  `json:"filter"`
+	Template *WebhookTemplate `json:"template"` // a template webhook's; nil for other formats
+}
+
+// WebhookTemplate is a template webhook's template: a Go text/template, and the
+// Content-Type of the bodies it renders.
+type WebhookTemplate struct {
+	Body        string `json:"body"`
+	ContentType string `json:"contentType"`
 }
 
 // RequestConfig is how a webhook's requests are sent.
@@ -63,6 +73,9 @@ type WebhookInput struct {
 	RequestConfig *RequestConfig `json:"requestConfig,omitempty"`
 	RetrySchedule []string       `json:"retrySchedule,omitempty"`
 	RateLimit     *RateLimit     `json:"rateLimit,omitempty"`
+	// Filter, a JSON object, delivers only the events whose payload it matches.
+	Filter   json.RawMessage  `json:"filter,omitempty"`
+	Template *WebhookTemplate `json:"template,omitempty"` // required with format "template"
 }
 
 // CreateWebhook registers a webhook.
@@ -277,4 +290,22 @@ func (c *Client) Events(ctx context.Context, f EventFilter) (*List[Event], error
 func (c *Client) Event(ctx context.Context, id string) (*Event, error) {
 	var e Event
 	return &e, c.Do(ctx, http.MethodGet, "/v1/events/"+url.PathEscape(id), nil, &e)
+}
+
+// FilterTest is the answer of TestWebhookFilter.
+type FilterTest struct {
+	WebhookID string          `json:"webhookId"`
+	Matched   bool            `json:"matched"` // an event with the payload would be delivered
+	Filter    json.RawMessage `json:"filter"`  // the filter tried; JSON null when none
+}
+
+// TestWebhookFilter tells whether payload, an event payload, passes the webhook's
+// filter, or filter instead when it is not nil.
+func (c *Client) TestWebhookFilter(ctx context.Context, id string, payload, filter json.RawMessage) (*FilterTest, error) {
+	body := map[string]json.RawMessage{"payload": payload}
+	if filter != nil {
+		body["filter"] = filter
+	}
+	var f FilterTest
+	return &f, c.Do(ctx, http.MethodPost, "/v1/webhooks/"+url.PathEscape(id)+"/filter/test", body, &f)
 }

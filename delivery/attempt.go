@@ -51,7 +51,7 @@ func (d *Dispatcher) attempt(c *feedwire.Claim) feedwire.AttemptResult {
 	ctx, span := startSpan(ctx, d.tracer, "deliver "+string(c.Webhook.Format), c.Webhook.URL)
 	defer span.End()
 	var retryAfter string
-	req, body, err := newRequest(ctx, c, start)
+	req, body, err := newRequest(ctx, &d.bodies, c, start)
 	if err != nil {
 		a.ErrorClass, a.ErrorMessage = feedwire.ErrorConnect, bound(err.Error())
 	} else {

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/wire"
 )
 
 // Queue is the part of the store the dispatcher works from: the deliveries table.
@@ -106,6 +107,7 @@ type Dispatcher struct {
 	// and left unrecorded for its lease to be released.
 	abandoned context.Context
 	abandon   context.CancelFunc
+	bodies    wire.Renderer // keeps the parsed templates of template webhooks
 }
 
 // NewDispatcher returns a dispatcher that sends with client.

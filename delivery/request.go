@@ -28,12 +28,12 @@ func userAgent(f feedwire.Format) string {
 }
 
 // newRequest builds the request of one attempt at time now: the body in the webhook's
-// format, its custom headers, the format's own signature headers, and the Standard
-// Webhooks headers. Timestamps and signatures are fresh on each attempt; the body, and
-// with it the envelope id, is the same every time.
-func newRequest(ctx context.Context, c *feedwire.Claim, now time.Time) (*http.Request, []byte, error) {
+// format, rendered by bodies, its custom headers, the format's own signature headers,
+// and the Standard Webhooks headers. Timestamps and signatures are fresh on each
+// attempt; the body, and with it the envelope id, is the same every time.
+func newRequest(ctx context.Context, bodies *wire.Renderer, c *feedwire.Claim, now time.Time) (*http.Request, []byte, error) {
 	w := c.Webhook
-	body, err := wire.Body(c.Delivery.ID, w.ID, &c.Event)
+	body, contentType, err := bodies.Body(c.Delivery.ID, w, &c.Event)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -44,6 +44,7 @@ func newRequest(ctx context.Context, c *feedwire.Claim, now time.Time) (*http.Re
 	if err := sign(req.Header, w, c.Delivery.ID, body, now); err != nil {
 		return nil, nil, err
 	}
+	req.Header.Set("Content-Type", contentType)
 	return req, body, nil
 }
 
@@ -55,6 +56,10 @@ func sign(h http.Header, w *feedwire.Webhook, envelopeID string, body []byte, no
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", userAgent(w.Format))
+	if !w.Format.Vendor() {
+		signStandard(h, envelopeID, body, now, w.Secrets(now))
+		return nil
+	}
 	if err := webhook.SignHeaders(h, string(w.Format), w.ID, envelopeID, body, now, w.Secrets(now)...); err != nil {
 		return fmt.Errorf("sign for webhook %s: %w", w.ID, err)
 	}

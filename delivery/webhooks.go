@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/feedwire/feedwire"
@@ -41,6 +42,9 @@ func (s *WebhookService) CreateWebhook(ctx context.Context, workspaceID string, 
 	if err := w.Validate(); err != nil {
 		return nil, err
 	}
+	if err := checkControls(&w); err != nil {
+		return nil, err
+	}
 	if w.Format == feedwire.FormatHarvestr {
 		if err := Challenge(ctx, s.client, w.URL, w.Secret); err != nil {
 			return nil, err
@@ -65,6 +69,9 @@ func (s *WebhookService) Webhooks(ctx context.Context, workspaceID string, p fee
 // UpdateWebhook applies a patch, challenging a harvestr webhook's new URL first.
 func (s *WebhookService) UpdateWebhook(ctx context.Context, workspaceID, id string, p feedwire.WebhookPatch) (*feedwire.Webhook, error) {
 	return s.store.UpdateWebhook(ctx, workspaceID, id, p, func(before, after *feedwire.Webhook) error {
+		if err := checkControls(after); err != nil {
+			return err
+		}
 		if after.Format == feedwire.FormatHarvestr && after.URL != before.URL {
 			return Challenge(ctx, s.client, after.URL, after.Secret)
 		}
@@ -97,8 +104,8 @@ func (s *WebhookService) TestWebhook(ctx context.Context, workspaceID, id string
 	if eventType == "" {
 		eventType = w.Topics[0]
 	}
-	if eventType.Format() != w.Format {
-		return nil, feedwire.Invalid("eventType", "is not a "+string(w.Format)+" event type")
+	if !slices.Contains(feedwire.EventTypesOf(w.Format), eventType) {
+		return nil, feedwire.Invalid("eventType", "is not an event type of a "+string(w.Format)+" webhook")
 	}
 	ev, err := wire.ExampleEvent(eventType)
 	if err != nil {

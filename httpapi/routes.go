@@ -95,6 +95,8 @@ func addRoutes(mux *http.ServeMux, api huma.API, s *server, svc Services, catalo
 		revealSecret(svc.Webhooks))
 	register(api, s, accepted(op("test-webhook", http.MethodPost, "/v1/webhooks/{id}/test", "Send an example event", "Webhooks")),
 		testWebhook(svc.Webhooks))
+	register(api, s, op("test-webhook-filter", http.MethodPost, "/v1/webhooks/{id}/filter/test", "Tell whether a payload passes the webhook's filter, or a candidate filter", "Webhooks"),
+		testFilter(svc.Webhooks))
 	register(api, s, accepted(op("recover-webhook", http.MethodPost, "/v1/webhooks/{id}/recover", "Retry the failed deliveries of a time range and send the events missed while paused or suspended", "Webhooks")),
 		startJob(svc.Jobs, feedwire.JobRecover))
 	register(api, s, accepted(op("replay-webhook", http.MethodPost, "/v1/webhooks/{id}/replay", "Send every event of a time range again", "Webhooks")),

@@ -14,24 +14,26 @@ import (
 // webhookBody is a webhook as the API shows it: Featurebase's webhook object, with the
 // format, the retry schedule, and why it was suspended.
 type webhookBody struct {
-	Object                  string            `json:"object" enum:"webhook"`
-	ID                      string            `json:"id"`
-	Name                    string            `json:"name"`
-	URL                     string            `json:"url"`
-	Description             *string           `json:"description" nullable:"true"`
-	Format                  string            `json:"format" enum:"harvestr,featurebase"`
-	Topics                  []string          `json:"topics"`
-	Status                  string            `json:"status" enum:"active,paused,suspended"`
-	StatusReason            *string           `json:"statusReason" nullable:"true" doc:"Why feedwire suspended the webhook"`
-	Secret                  *string           `json:"secret" nullable:"true" doc:"Signs the deliveries, as given: whsec_ and base64, or a harvestr webhook's own text; see the README for the signatures. Shown only in the answers to create and to a rotation, and by GET /v1/webhooks/{id}/secret; null everywhere else, and when a harvestr webhook has no secret (its deliveries are unsigned, and only its challenge is signed, with the empty key)"`
-	PreviousSecretExpiresAt *webhook.Time     `json:"previousSecretExpiresAt" nullable:"true" doc:"Until then the previous secret also signs the webhook-signature header"`
-	RequestConfig           requestConfigBody `json:"requestConfig"`
-	RetrySchedule           []string          `json:"retrySchedule" doc:"The delays between attempts"`
-	RateLimit               *rateLimitBody    `json:"rateLimit" doc:"How fast the webhook receives deliveries; null when it is not limited"`
-	LastStatus              *lastStatusBody   `json:"lastStatus"`
-	Health                  webhookHealthBody `json:"health"`
-	CreatedAt               webhook.Time      `json:"createdAt"`
-	UpdatedAt               webhook.Time      `json:"updatedAt"`
+	Object                  string               `json:"object" enum:"webhook"`
+	ID                      string               `json:"id"`
+	Name                    string               `json:"name"`
+	URL                     string               `json:"url"`
+	Description             *string              `json:"description" nullable:"true"`
+	Format                  string               `json:"format" enum:"harvestr,featurebase,slack,discord,teams,template"`
+	Topics                  []string             `json:"topics"`
+	Status                  string               `json:"status" enum:"active,paused,suspended"`
+	StatusReason            *string              `json:"statusReason" nullable:"true" doc:"Why feedwire suspended the webhook"`
+	Secret                  *string              `json:"secret" nullable:"true" doc:"Signs the deliveries, as given: whsec_ and base64, or a harvestr webhook's own text; see the README for the signatures. Shown only in the answers to create and to a rotation, and by GET /v1/webhooks/{id}/secret; null everywhere else, and when a harvestr webhook has no secret (its deliveries are unsigned, and only its challenge is signed, with the empty key)"`
+	PreviousSecretExpiresAt *webhook.Time        `json:"previousSecretExpiresAt" nullable:"true" doc:"Until then the previous secret also signs the webhook-signature header"`
+	RequestConfig           requestConfigBody    `json:"requestConfig"`
+	RetrySchedule           []string             `json:"retrySchedule" doc:"The delays between attempts"`
+	RateLimit               *rateLimitBody       `json:"rateLimit" doc:"How fast the webhook receives deliveries; null when it is not limited"`
+	LastStatus              *lastStatusBody      `json:"lastStatus"`
+	Health                  webhookHealthBody    `json:"health"`
+	CreatedAt               webhook.Time         `json:"createdAt"`
+	UpdatedAt               webhook.Time         `json:"updatedAt"`
+	Filter                  *filterBody          `json:"filter" nullable:"true"`
+	Template                *webhookTemplateBody `json:"template" doc:"A template webhook's template; null for every other format"`
 }
 
 type requestConfigBody struct {
@@ -96,6 +98,7 @@ func newWebhookBody(w *feedwire.Webhook) webhookBody {
 			ErrorsSinceLastSuccess: w.Health.ErrorsSinceLastSuccess, ConsecutiveFailures: w.Health.ConsecutiveFailures,
 		},
 		CreatedAt: webhook.NewTime(w.CreatedAt), UpdatedAt: webhook.NewTime(w.UpdatedAt),
+		Filter: newFilterBody(w.Filter), Template: newTemplateBody(w.Template),
 	}
 	for i, t := range w.Topics {
 		b.Topics[i] = string(t)
@@ -149,12 +152,14 @@ type createWebhookInput struct {
 		Name          string               `json:"name" maxLength:"100"`
 		URL           string               `json:"url" format:"uri"`
 		Description   *string              `json:"description,omitempty" maxLength:"500"`
-		Format        feedwire.Format      `json:"format" enum:"harvestr,featurebase"`
-		Topics        []feedwire.EventType `json:"topics" minItems:"1" doc:"Event types of the format, as GET /v1/event-types lists them"`
+		Format        feedwire.Format      `json:"format" enum:"harvestr,featurebase,slack,discord,teams,template" doc:"harvestr and featurebase send the vendor's body and signatures; slack, discord and teams a message in that tool's incoming-webhook JSON; template the webhook's own template. All carry the Standard Webhooks headers"`
+		Topics        []feedwire.EventType `json:"topics" minItems:"1" doc:"Event types of the format, as GET /v1/event-types lists them; slack, discord, teams and template take all 32"`
 		Secret        *string              `json:"secret,omitempty" doc:"Generated (whsec_ and the base64 of 32 random bytes) when left out. featurebase: whsec_ and the base64 of 24 to 64 bytes. harvestr: \"\" for no secret (unsigned deliveries), or any text of 1 to 256 bytes without control characters, used as given"`
 		RequestConfig *requestConfigInput  `json:"requestConfig,omitempty"`
 		RetrySchedule []string             `json:"retrySchedule,omitempty" doc:"Delays between attempts, such as [\"5s\", \"5m\", \"30m\"]; the default spans about 3 days"`
 		RateLimit     *rateLimitBody       `json:"rateLimit,omitempty" doc:"Left out, the webhook's deliveries are not limited"`
+		Filter        *filterBody          `json:"filter,omitempty"`
+		Template      *webhookTemplateBody `json:"template,omitempty" doc:"Required with format template, refused with any other"`
 	}
 }
 
@@ -167,7 +172,8 @@ func createWebhook(svc feedwire.WebhookService) handler[createWebhookInput, outp
 		}
 		input := feedwire.WebhookInput{
 			Name: b.Name, URL: b.URL, Description: b.Description, Format: b.Format, Topics: b.Topics,
-			Secret: b.Secret, RetrySchedule: schedule, RateLimit: b.RateLimit.rateLimit(),
+			Secret: b.Secret, RetrySchedule: schedule, RateLimit: b.RateLimit.rateLimit(), Filter: b.Filter.raw(),
+			Template: b.Template.template(),
 		}
 		if b.RequestConfig != nil {
 			input.Timeout = time.Duration(b.RequestConfig.TimeoutMs) * time.Millisecond
@@ -200,6 +206,8 @@ type webhookPatchBody struct {
 	RequestConfig patchField[requestConfigPatch]     `json:"requestConfig,omitzero" doc:"null is refused; a member set to null restores its default"`
 	RetrySchedule patchField[[]string]               `json:"retrySchedule,omitzero" nullable:"true" doc:"null restores the default schedule"`
 	RateLimit     rateLimitPatch                     `json:"rateLimit,omitzero" doc:"Replaces the rate limit; null removes it"`
+	Filter        patchField[filterBody]             `json:"filter,omitzero" nullable:"true" doc:"Replaces the filter; null removes it"`
+	Template      patchField[webhookTemplateBody]    `json:"template,omitzero" doc:"Replaces a template webhook's template, body and content type together; null is refused: a template webhook always has one"`
 }
 
 func updateWebhook(svc feedwire.WebhookService) handler[updateWebhookInput, output[webhookBody]] {
@@ -211,6 +219,9 @@ func updateWebhook(svc feedwire.WebhookService) handler[updateWebhookInput, outp
 		}
 		if rl := b.RateLimit.field(); rl.Set {
 			p.RateLimit = feedwire.Field[feedwire.RateLimit]{Set: true, Null: rl.Null, Value: *rl.Value.rateLimit()}
+		}
+		if err := controlsPatch(&p, b.Filter, b.Template); err != nil {
+			return nil, err
 		}
 		if rs := b.RetrySchedule.field(); rs.Set {
 			schedule, err := parseDurations("retrySchedule", rs.Value)

@@ -454,6 +454,7 @@ var validBodies = map[string]string{
 	"PATCH /v1/webhooks/{id}":                  `{"name":"everything"}`,
 	"POST /v1/webhooks/{id}/secret":            `{"gracePeriod":"1h"}`,
 	"POST /v1/webhooks/{id}/test":              `{"eventType":"post.created"}`,
+	"POST /v1/webhooks/{id}/filter/test":       `{"payload":{"topic":"post.created"},"filter":{"topic":"post.created"}}`,
 	"POST /v1/webhooks/{id}/recover":           `{"since":"2020-01-01T00:00:00Z"}`,
 	"POST /v1/webhooks/{id}/replay":            `{"since":"2020-01-01T00:00:00Z"}`,
 	"POST /v1/boards":                          `{"name":"Bugs"}`,

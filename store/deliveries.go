@@ -49,7 +49,7 @@ var deliveries = table[feedwire.Delivery]{
 // that subscribes to its type, due at once. It runs in the transaction that stores the
 // event: that is the transactional outbox.
 func queueDeliveries(ctx context.Context, tx *txn, ev *feedwire.Event) error {
-	query := `SELECT w.id FROM webhook_topics t JOIN webhooks w ON w.id = t.webhook_id
+	query := `SELECT w.id, w.filter FROM webhook_topics t JOIN webhooks w ON w.id = t.webhook_id
 		WHERE t.workspace_id = ? AND t.topic = ? AND w.status = 'active'`
 	if tx.engine == postgresEngine {
 		// The webhooks found stay until this transaction ends: one deleted meanwhile
@@ -62,19 +62,30 @@ func queueDeliveries(ctx context.Context, tx *txn, ev *feedwire.Event) error {
 		return fmt.Errorf("find webhooks: %w", err)
 	}
 	var webhookIDs []string
+	var filters []*string // each webhook's filter, nil for none
 	for rows.Next() {
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		var filter *string
+		if err := rows.Scan(&id, &filter); err != nil {
 			rows.Close()
 			return fmt.Errorf("find webhooks: %w", err)
 		}
 		webhookIDs = append(webhookIDs, id)
+		filters = append(filters, filter)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("find webhooks: %w", err)
 	}
-	for _, webhookID := range webhookIDs {
+	input := filterInput{ev: ev}
+	for i, webhookID := range webhookIDs {
+		pass, err := passesFilter(tx, filters[i], &input)
+		if err != nil {
+			return fmt.Errorf("filter of webhook %s: %w", webhookID, err)
+		}
+		if !pass {
+			continue // filtered out: no delivery at all
+		}
 		if err := insertDelivery(ctx, tx, ev, webhookID, ev.CreatedAt, &ev.CreatedAt, false); err != nil {
 			return err
 		}

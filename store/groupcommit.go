@@ -278,7 +278,7 @@ func (c *committer) runOne(ctx context.Context, sqlTx *sql.Tx, w *groupWrite) er
 	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT write"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	tx := &txn{Tx: sqlTx, engine: sqliteEngine, stmts: c.s.write.stmts, shared: true}
+	tx := &txn{Tx: sqlTx, engine: sqliteEngine, stmts: c.s.write.stmts, shared: true, filters: &c.s.filters}
 	w.panic, w.err = runGuarded(tx, w.fn)
 	if w.err == nil && w.panic == nil {
 		w.tx = tx

@@ -187,7 +187,8 @@ func applyJob(ctx context.Context, tx *txn, j *feedwire.Job, ids []string, now t
 		return nil
 	}
 	var status feedwire.WebhookStatus
-	if err := tx.QueryRowContext(ctx, `SELECT status FROM webhooks WHERE id = ?`, j.WebhookID).Scan(&status); err != nil {
+	var filter *string
+	if err := tx.QueryRowContext(ctx, `SELECT status, filter FROM webhooks WHERE id = ?`, j.WebhookID).Scan(&status, &filter); err != nil {
 		return fmt.Errorf("job webhook: %w", err)
 	}
 	due := &now
@@ -208,6 +209,15 @@ func applyJob(ctx context.Context, tx *txn, j *feedwire.Job, ids []string, now t
 		ev, err := events.get(ctx, tx, j.WorkspaceID, eventID)
 		if err != nil {
 			return fmt.Errorf("%s: %w", j.Kind, err)
+		}
+		// A replay sends, and a recover sends what was missed, of the events the
+		// webhook's filter passes: a filtered-out event was never missed.
+		pass, err := passesFilter(tx, filter, &filterInput{ev: ev})
+		if err != nil {
+			return fmt.Errorf("%s: filter: %w", j.Kind, err)
+		}
+		if !pass {
+			continue
 		}
 		if err := insertDelivery(ctx, tx, ev, j.WebhookID, now, due, false); err != nil {
 			return err

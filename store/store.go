@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/filter"
 )
 
 // Store is a feedwire database. It implements the service interfaces of package feedwire.
@@ -33,6 +34,8 @@ type Store struct {
 	// can give back its own and never another's.
 	node string
 	dsn  string // Postgres: for the connection that listens for notifications
+	// filters compiles each webhook filter once, for all the events it is applied to.
+	filters filter.Cache
 }
 
 // Options tunes a Store.
@@ -167,7 +170,8 @@ type txn struct {
 	engine     engine
 	stmts      *statements // the write pool's prepared statements, on SQLite
 	events     []feedwire.EventType
-	deliveries int // deliveries made due
+	deliveries int           // deliveries made due
+	filters    *filter.Cache // the store's compiled webhook filters
 	// shared is set when the transaction holds other callers' writes too (group
 	// commit): a caller's cancelled context must then not interrupt a statement, since
 	// SQLite rolls back the whole transaction of an interrupted write.
@@ -319,7 +323,7 @@ func (s *Store) tryTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *txn)
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	tx := &txn{Tx: sqlTx, engine: s.engine}
+	tx := &txn{Tx: sqlTx, engine: s.engine, filters: &s.filters}
 	if err := fn(tx); err != nil {
 		return nil, err
 	}

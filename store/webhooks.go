@@ -17,7 +17,7 @@ const webhookColumns = `id, workspace_id, name, url, description, format, status
 	previous_secret, previous_secret_expires_at, timeout_ms, headers, retry_schedule,
 	last_status_code, last_status_message, last_status_at, last_response_ms, avg_response_ms,
 	last_success_at, errors_since_last_success, consecutive_failures, failing_since, created_at, updated_at,
-	rate_per_second, rate_burst`
+	rate_per_second, rate_burst, filter, template`
 
 // webhooks describes the webhooks table, whose rows are read with their secrets opened.
 func (s *Store) webhooks() table[feedwire.Webhook] {
@@ -41,17 +41,21 @@ func (s *Store) scanWebhook(row scanner) (*feedwire.Webhook, error) {
 	var lastAt *time.Time
 	var lastResponseMs, avgResponseMs int64
 	var ratePerSecond, rateBurst *int
+	var filter, template *string
 	err := row.Scan(&w.ID, &w.WorkspaceID, &w.Name, &w.URL, &w.Description, &w.Format, &w.Status, &w.StatusReason,
 		&w.Secret, &w.PreviousSecret, nullTimeColumn{&w.PreviousSecretExpiresAt}, &timeoutMs, &headers, &schedule,
 		&lastCode, &lastMessage, nullTimeColumn{&lastAt}, &lastResponseMs, &avgResponseMs,
 		nullTimeColumn{&w.Health.LastSuccessAt}, &w.Health.ErrorsSinceLastSuccess, &w.Health.ConsecutiveFailures,
 		nullTimeColumn{&w.Health.FailingSince}, timeColumn{&w.CreatedAt}, timeColumn{&w.UpdatedAt},
-		&ratePerSecond, &rateBurst)
+		&ratePerSecond, &rateBurst, &filter, &template)
 	if err != nil {
 		return nil, err
 	}
 	if ratePerSecond != nil && rateBurst != nil {
 		w.RateLimit = &feedwire.RateLimit{PerSecond: *ratePerSecond, Burst: *rateBurst}
+	}
+	if err := decodeControls(&w, filter, template); err != nil {
+		return nil, err
 	}
 	w.Timeout = time.Duration(timeoutMs) * time.Millisecond
 	w.Health.LastResponseTime = time.Duration(lastResponseMs) * time.Millisecond
@@ -109,7 +113,8 @@ func decodeSchedule(s string) ([]time.Duration, error) {
 }
 
 // webhookValues returns the values of the columns of w that an update may change, but
-// the health ones and the secrets, from name to rate_burst. Secrets change only on
+// the health ones and the secrets: from name to retry_schedule, then rate_per_second,
+// rate_burst, filter and template. Secrets change only on
 // create and rotation (writeSecrets), so no other write handles them.
 func webhookValues(w *feedwire.Webhook) ([]any, error) {
 	headers, err := json.Marshal(w.Headers)
@@ -124,8 +129,12 @@ func webhookValues(w *feedwire.Webhook) ([]any, error) {
 	if w.RateLimit != nil {
 		ratePerSecond, rateBurst = &w.RateLimit.PerSecond, &w.RateLimit.Burst
 	}
+	filter, template, err := encodeControls(w)
+	if err != nil {
+		return nil, err
+	}
 	return []any{w.Name, w.URL, w.Description, w.Format, w.Status, w.StatusReason,
-		w.Timeout.Milliseconds(), string(headers), schedule, ratePerSecond, rateBurst}, nil
+		w.Timeout.Milliseconds(), string(headers), schedule, ratePerSecond, rateBurst, filter, template}, nil
 }
 
 // secretValues returns the sealed secrets of w, for the secret, previous_secret and
@@ -166,9 +175,9 @@ func (s *Store) CreateWebhook(ctx context.Context, workspaceID string, w *feedwi
 			return feedwire.Conflict("this workspace has %d webhooks, the most it may have; delete one first", s.maxWebhooks)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (id, workspace_id, name, url, description, format,
-			status, status_reason, timeout_ms, headers, retry_schedule, rate_per_second, rate_burst, secret,
-			previous_secret, previous_secret_expires_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			status, status_reason, timeout_ms, headers, retry_schedule, rate_per_second, rate_burst, filter, template,
+			secret, previous_secret, previous_secret_expires_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			slices.Concat([]any{w.ID, w.WorkspaceID}, values, s.secretValues(w), []any{millis(w.CreatedAt), millis(w.UpdatedAt)})...)
 		if err != nil {
 			return fmt.Errorf("insert webhook: %w", err)
@@ -301,7 +310,7 @@ func writeWebhook(ctx context.Context, tx *txn, w *feedwire.Webhook) error {
 	// every delivery of the webhook for its foreign key.
 	_, err = tx.ExecContext(ctx, `UPDATE webhooks SET name = ?, url = ?, description = ?,
 		format = ?, status = ?, status_reason = ?, timeout_ms = ?, headers = ?, retry_schedule = ?,
-		rate_per_second = ?, rate_burst = ?, last_status_code = ?, last_status_message = ?,
+		rate_per_second = ?, rate_burst = ?, filter = ?, template = ?, last_status_code = ?, last_status_message = ?,
 		last_status_at = ?, last_response_ms = ?, avg_response_ms = ?, last_success_at = ?,
 		errors_since_last_success = ?, consecutive_failures = ?, failing_since = ?, updated_at = ?
 		WHERE id = ?`,

@@ -21,7 +21,7 @@ func runCompletion(_ context.Context, e env, args []string) error {
 	}
 	sort.Strings(events)
 	subcommands := map[string]string{
-		"webhooks": "list create show update delete secret rotate-secret test", "deliveries": "list show retry",
+		"webhooks": "list create show update delete secret rotate-secret test test-filter", "deliveries": "list show retry",
 		"events": "list show types", "keys": "create list revoke rotate", "completion": "bash zsh", "trigger": strings.Join(events, " "),
 	}
 	var cases strings.Builder

@@ -20,7 +20,8 @@ func runWebhooks(ctx context.Context, e env, args []string) error {
 		"secret":        func(args []string) error { return webhooksSecret(ctx, e, args) },
 		"rotate-secret": func(args []string) error { return webhooksRotateSecret(ctx, e, args) },
 		"test":          func(args []string) error { return webhooksTest(ctx, e, args) },
-	}, "list|create|show|update|delete|secret|rotate-secret|test", args)
+		"test-filter":   func(args []string) error { return webhooksTestFilter(ctx, e, args) },
+	}, "list|create|show|update|delete|secret|rotate-secret|test|test-filter", args)
 }
 
 func webhooksRotateSecret(ctx context.Context, e env, args []string) error {
@@ -124,20 +125,29 @@ func webhooksCreate(ctx context.Context, e env, args []string) error {
 		"  feedwire webhooks create --name crm --url https://example.com/hooks --format featurebase --topics post.created,post.updated\n"+
 			"  feedwire webhooks create --name local --url http://127.0.0.1:9000/ --topics MESSAGE_CREATED --retry-schedule 5s,1m\n"+
 			"  feedwire webhooks create --name crm --url https://example.com/hooks --topics MESSAGE_CREATED --secret 'the token crm has'\n"+
-			"  feedwire webhooks create --name slow --url https://example.com/hooks --topics MESSAGE_CREATED --rate-limit 10")
+			"  feedwire webhooks create --name slow --url https://example.com/hooks --topics MESSAGE_CREATED --rate-limit 10\n"+
+			"  feedwire webhooks create --name team --url https://hooks.slack.com/services/… --format slack --topics post.created --filter '{\"data.item.upvotes\": {\"$gte\": 10}}'\n"+
+			"  feedwire webhooks create --name ops --url https://ops.example.com/in --format template --topics post.created --template-file body.tmpl")
 	connect := remoteFlags(fs, e)
 	name := fs.String("name", "", "a name for people")
 	url := fs.String("url", "", "the endpoint")
-	format := fs.String("format", "harvestr", "harvestr or featurebase")
+	format := fs.String("format", "harvestr", "harvestr, featurebase, slack, discord, teams or template")
 	topics := fs.String("topics", "", "comma-separated event types of the format (feedwire events types lists them)")
 	schedule := fs.String("retry-schedule", "", "comma-separated delays between attempts; the default spans about 3 days")
 	secret := fs.String("secret", "", "the secret `TEXT`, generated when not given: whsec_ and base64; for harvestr also any text, or \"\" for none")
 	rate := rateLimitFlags(fs)
+	controls := addControlFlags(fs, false)
 	r, _, err := parseRemote(fs, connect, args, 0, "flags only")
 	if err != nil {
 		return err
 	}
 	in := client.WebhookInput{Name: *name, URL: *url, Format: *format, Topics: splitList(*topics), RetrySchedule: splitList(*schedule)}
+	if in.Filter, err = controls.filterJSON(); err != nil {
+		return err
+	}
+	if in.Template, err = controls.template(); err != nil {
+		return err
+	}
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
 		case "secret":
@@ -209,6 +219,7 @@ func webhooksUpdate(ctx context.Context, e env, args []string) error {
 	status := fs.String("status", "", "active or paused")
 	topics := fs.String("topics", "", "comma-separated event types, replacing the current ones")
 	rate := rateLimitFlags(fs)
+	controls := addControlFlags(fs, true)
 	r, ids, err := parseRemote(fs, connect, args, 1, "a webhook id")
 	if err != nil {
 		return err
@@ -231,8 +242,11 @@ func webhooksUpdate(ctx context.Context, e env, args []string) error {
 			}
 		}
 	})
+	if err := controls.patch(patch); err != nil {
+		return err
+	}
 	if len(patch) == 0 {
-		return usageError("webhooks update: nothing to change; give --name, --url, --status, --topics or --rate-limit")
+		return usageError("webhooks update: nothing to change; give --name, --url, --status, --topics, --rate-limit, --filter or --template-file")
 	}
 	w, err := r.client.UpdateWebhook(ctx, ids[0], patch)
 	if err != nil {
@@ -273,7 +287,7 @@ func (r *remote) showWebhook(w *client.Webhook, created bool) error {
 		{"id", w.ID}, {"name", w.Name}, {"url", w.URL}, {"format", w.Format}, {"status", w.Status},
 		{"status reason", orDash(w.StatusReason)}, {"topics", strings.Join(w.Topics, ",")}, {"secret", secret},
 		{"retry schedule", strings.Join(w.RetrySchedule, ",")}, {"rate limit", describeRateLimit(w.RateLimit)},
-		{"last status", last},
+		{"filter", filterText(w.Filter)}, {"template", templateText(w.Template)}, {"last status", last},
 	})
 }
 

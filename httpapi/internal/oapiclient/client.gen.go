@@ -3024,16 +3024,28 @@ func (e CreateUserRequestType) Valid() bool {
 
 // Defines values for CreateWebhookRequestFormat.
 const (
+	CreateWebhookRequestFormatDiscord     CreateWebhookRequestFormat = "discord"
 	CreateWebhookRequestFormatFeaturebase CreateWebhookRequestFormat = "featurebase"
 	CreateWebhookRequestFormatHarvestr    CreateWebhookRequestFormat = "harvestr"
+	CreateWebhookRequestFormatSlack       CreateWebhookRequestFormat = "slack"
+	CreateWebhookRequestFormatTeams       CreateWebhookRequestFormat = "teams"
+	CreateWebhookRequestFormatTemplate    CreateWebhookRequestFormat = "template"
 )
 
 // Valid indicates whether the value is a known member of the CreateWebhookRequestFormat enum.
 func (e CreateWebhookRequestFormat) Valid() bool {
 	switch e {
+	case CreateWebhookRequestFormatDiscord:
+		return true
 	case CreateWebhookRequestFormatFeaturebase:
 		return true
 	case CreateWebhookRequestFormatHarvestr:
+		return true
+	case CreateWebhookRequestFormatSlack:
+		return true
+	case CreateWebhookRequestFormatTeams:
+		return true
+	case CreateWebhookRequestFormatTemplate:
 		return true
 	default:
 		return false
@@ -3286,6 +3298,21 @@ const (
 func (e FeedbackListObject) Valid() bool {
 	switch e {
 	case FeedbackListObjectList:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FilterTestObject.
+const (
+	FilterTestObjectFilterTest FilterTestObject = "filter_test"
+)
+
+// Valid indicates whether the value is a known member of the FilterTestObject enum.
+func (e FilterTestObject) Valid() bool {
+	switch e {
+	case FilterTestObjectFilterTest:
 		return true
 	default:
 		return false
@@ -4236,16 +4263,28 @@ func (e UserPatchType) Valid() bool {
 
 // Defines values for WebhookFormat.
 const (
+	WebhookFormatDiscord     WebhookFormat = "discord"
 	WebhookFormatFeaturebase WebhookFormat = "featurebase"
 	WebhookFormatHarvestr    WebhookFormat = "harvestr"
+	WebhookFormatSlack       WebhookFormat = "slack"
+	WebhookFormatTeams       WebhookFormat = "teams"
+	WebhookFormatTemplate    WebhookFormat = "template"
 )
 
 // Valid indicates whether the value is a known member of the WebhookFormat enum.
 func (e WebhookFormat) Valid() bool {
 	switch e {
+	case WebhookFormatDiscord:
+		return true
 	case WebhookFormatFeaturebase:
 		return true
 	case WebhookFormatHarvestr:
+		return true
+	case WebhookFormatSlack:
+		return true
+	case WebhookFormatTeams:
+		return true
+	case WebhookFormatTemplate:
 		return true
 	default:
 		return false
@@ -6594,9 +6633,14 @@ type CreateUserRequestType string
 
 // CreateWebhookRequest defines model for CreateWebhookRequest.
 type CreateWebhookRequest struct {
-	Description *string                    `json:"description,omitempty"`
-	Format      CreateWebhookRequestFormat `json:"format"`
-	Name        string                     `json:"name"`
+	Description *string `json:"description,omitempty"`
+
+	// Filter Delivers only the events whose payload matches: a JSON object of dotted paths into the payload as GET /v1/events shows it (the harvestr or featurebase body of the event's type, whatever this webhook's format) and the values they must have, with the operators $eq, $ne, $in, $nin, $exists, $gt, $gte, $lt, $lte, and $and/$or over arrays of filters, such as {"data.channel": "MAIL"} or {"data.item.upvotes": {"$gte": 10}}; see the README. An event it rejects gets no delivery at all. At most 8 KiB
+	Filter *map[string]interface{} `json:"filter,omitempty"`
+
+	// Format harvestr and featurebase send the vendor's body and signatures; slack, discord and teams a message in that tool's incoming-webhook JSON; template the webhook's own template. All carry the Standard Webhooks headers
+	Format CreateWebhookRequestFormat `json:"format"`
+	Name   string                     `json:"name"`
 
 	// RateLimit Left out, the webhook's deliveries are not limited
 	RateLimit     *RateLimit          `json:"rateLimit,omitempty"`
@@ -6608,12 +6652,15 @@ type CreateWebhookRequest struct {
 	// Secret Generated (whsec_ and the base64 of 32 random bytes) when left out. featurebase: whsec_ and the base64 of 24 to 64 bytes. harvestr: "" for no secret (unsigned deliveries), or any text of 1 to 256 bytes without control characters, used as given
 	Secret *string `json:"secret,omitempty"`
 
-	// Topics Event types of the format, as GET /v1/event-types lists them
+	// Template Required with format template, refused with any other
+	Template *WebhookTemplate `json:"template,omitempty"`
+
+	// Topics Event types of the format, as GET /v1/event-types lists them; slack, discord, teams and template take all 32
 	Topics []string `json:"topics"`
 	Url    string   `json:"url"`
 }
 
-// CreateWebhookRequestFormat defines model for CreateWebhookRequest.Format.
+// CreateWebhookRequestFormat harvestr and featurebase send the vendor's body and signatures; slack, discord and teams a message in that tool's incoming-webhook JSON; template the webhook's own template. All carry the Standard Webhooks headers
 type CreateWebhookRequestFormat string
 
 // CreatedAPIKey defines model for CreatedAPIKey.
@@ -6949,6 +6996,20 @@ type FeedbackUpdatedEvent struct {
 	// Id Unique per delivery, the same on every retry
 	Id openapi_types.UUID `json:"id"`
 }
+
+// FilterTest defines model for FilterTest.
+type FilterTest struct {
+	// Filter The filter tried: the one given, or the webhook's own; null when the webhook has none, which passes every event
+	Filter nullable.Nullable[map[string]interface{}] `json:"filter"`
+
+	// Matched Whether the payload passes the filter: an event with this payload would be delivered
+	Matched   bool             `json:"matched"`
+	Object    FilterTestObject `json:"object"`
+	WebhookId string           `json:"webhookId"`
+}
+
+// FilterTestObject defines model for FilterTest.Object.
+type FilterTestObject string
 
 // Job defines model for Job.
 type Job struct {
@@ -7652,6 +7713,15 @@ type StartJobRequest struct {
 	Until *time.Time `json:"until,omitempty"`
 }
 
+// TestFilterRequest defines model for TestFilterRequest.
+type TestFilterRequest struct {
+	// Filter A filter to try instead of the webhook's own, such as one about to be set with PATCH
+	Filter *map[string]interface{} `json:"filter,omitempty"`
+
+	// Payload An event payload, as GET /v1/events shows it (its payload member) or as a harvestr or featurebase receiver gets it
+	Payload map[string]interface{} `json:"payload"`
+}
+
 // TestWebhookRequest defines model for TestWebhookRequest.
 type TestWebhookRequest struct {
 	// EventType Defaults to the webhook's first topic
@@ -7701,14 +7771,17 @@ type UserPatchType string
 
 // Webhook defines model for Webhook.
 type Webhook struct {
-	CreatedAt   time.Time                     `json:"createdAt"`
-	Description nullable.Nullable[string]     `json:"description"`
-	Format      WebhookFormat                 `json:"format"`
-	Health      WebhookHealth                 `json:"health"`
-	Id          string                        `json:"id"`
-	LastStatus  nullable.Nullable[LastStatus] `json:"lastStatus"`
-	Name        string                        `json:"name"`
-	Object      WebhookObject                 `json:"object"`
+	CreatedAt   time.Time                 `json:"createdAt"`
+	Description nullable.Nullable[string] `json:"description"`
+
+	// Filter Delivers only the events whose payload matches: a JSON object of dotted paths into the payload as GET /v1/events shows it (the harvestr or featurebase body of the event's type, whatever this webhook's format) and the values they must have, with the operators $eq, $ne, $in, $nin, $exists, $gt, $gte, $lt, $lte, and $and/$or over arrays of filters, such as {"data.channel": "MAIL"} or {"data.item.upvotes": {"$gte": 10}}; see the README. An event it rejects gets no delivery at all. At most 8 KiB
+	Filter     nullable.Nullable[map[string]interface{}] `json:"filter"`
+	Format     WebhookFormat                             `json:"format"`
+	Health     WebhookHealth                             `json:"health"`
+	Id         string                                    `json:"id"`
+	LastStatus nullable.Nullable[LastStatus]             `json:"lastStatus"`
+	Name       string                                    `json:"name"`
+	Object     WebhookObject                             `json:"object"`
 
 	// PreviousSecretExpiresAt Until then the previous secret also signs the webhook-signature header
 	PreviousSecretExpiresAt nullable.Nullable[time.Time] `json:"previousSecretExpiresAt"`
@@ -7723,10 +7796,11 @@ type Webhook struct {
 	Status WebhookStatus             `json:"status"`
 
 	// StatusReason Why feedwire suspended the webhook
-	StatusReason nullable.Nullable[string] `json:"statusReason"`
-	Topics       []string                  `json:"topics"`
-	UpdatedAt    time.Time                 `json:"updatedAt"`
-	Url          string                    `json:"url"`
+	StatusReason nullable.Nullable[string]          `json:"statusReason"`
+	Template     nullable.Nullable[WebhookTemplate] `json:"template"`
+	Topics       []string                           `json:"topics"`
+	UpdatedAt    time.Time                          `json:"updatedAt"`
+	Url          string                             `json:"url"`
 }
 
 // WebhookFormat defines model for Webhook.Format.
@@ -7769,7 +7843,10 @@ type WebhookListObject string
 // WebhookPatch defines model for WebhookPatch.
 type WebhookPatch struct {
 	Description nullable.Nullable[string] `json:"description,omitempty"`
-	Name        *string                   `json:"name,omitempty"`
+
+	// Filter Replaces the filter; null removes it
+	Filter nullable.Nullable[map[string]interface{}] `json:"filter,omitempty"`
+	Name   *string                                   `json:"name,omitempty"`
 
 	// RateLimit Replaces the rate limit; null removes it
 	RateLimit nullable.Nullable[RateLimit] `json:"rateLimit,omitempty"`
@@ -7782,7 +7859,10 @@ type WebhookPatch struct {
 
 	// Status active resumes a paused or suspended webhook and resets its health
 	Status *WebhookPatchStatus `json:"status,omitempty"`
-	Topics *[]string           `json:"topics,omitempty"`
+
+	// Template Replaces a template webhook's template, body and content type together; null is refused: a template webhook always has one
+	Template *WebhookTemplate `json:"template,omitempty"`
+	Topics   *[]string        `json:"topics,omitempty"`
 
 	// Url A harvestr webhook's new URL must answer the challenge
 	Url *string `json:"url,omitempty"`
@@ -7802,6 +7882,15 @@ type WebhookSecret struct {
 
 // WebhookSecretObject defines model for WebhookSecret.Object.
 type WebhookSecretObject string
+
+// WebhookTemplate defines model for WebhookTemplate.
+type WebhookTemplate struct {
+	// Body A Go text/template rendered for each delivery; it sees .Type, .ID, .EventID, .WebhookID, .Time, .Format, .Payload (the harvestr or featurebase body of the event, decoded) and .Summary (what the chat formats show), and the function json; see the README. It must render the example of each of the webhook's topics
+	Body string `json:"body"`
+
+	// ContentType The Content-Type of the rendered bodies, such as application/json (then each must be valid JSON) or text/plain; charset=utf-8
+	ContentType string `json:"contentType"`
+}
 
 // ListApiKeysParams defines parameters for ListApiKeys.
 type ListApiKeysParams struct {
@@ -8114,6 +8203,12 @@ type ListWebhooksParams struct {
 
 // CreateWebhookParams defines parameters for CreateWebhook.
 type CreateWebhookParams struct {
+	// IdempotencyKey Makes the request safe to send again: the first request with a key runs and its successful answer is kept for 24 hours; the same request (method, path and body) with the key again gets that answer again, marked Idempotent-Replayed, and changes nothing. A UUID is a good key.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// TestWebhookFilterParams defines parameters for TestWebhookFilter.
+type TestWebhookFilterParams struct {
 	// IdempotencyKey Makes the request safe to send again: the first request with a key runs and its successful answer is kept for 24 hours; the same request (method, path and body) with the key again gets that answer again, marked Idempotent-Replayed, and changes nothing. A UUID is a good key.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
@@ -8816,6 +8911,9 @@ type CreateWebhookJSONRequestBody = CreateWebhookRequest
 
 // UpdateWebhookJSONRequestBody defines body for UpdateWebhook for application/json ContentType.
 type UpdateWebhookJSONRequestBody = WebhookPatch
+
+// TestWebhookFilterJSONRequestBody defines body for TestWebhookFilter for application/json ContentType.
+type TestWebhookFilterJSONRequestBody = TestFilterRequest
 
 // RecoverWebhookJSONRequestBody defines body for RecoverWebhook for application/json ContentType.
 type RecoverWebhookJSONRequestBody = StartJobRequest
@@ -10529,6 +10627,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v1/webhooks/{id} (the `UpdateWebhook` operationId).
 	UpdateWebhook(ctx context.Context, id string, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TestWebhookFilterWithBody Tell whether a payload passes the webhook's filter, or a candidate filter
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/webhooks/{id}/filter/test (the `TestWebhookFilter` operationId).
+	TestWebhookFilterWithBody(ctx context.Context, id string, params *TestWebhookFilterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TestWebhookFilter Tell whether a payload passes the webhook's filter, or a candidate filter
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/webhooks/{id}/filter/test (the `TestWebhookFilter` operationId).
+	TestWebhookFilter(ctx context.Context, id string, params *TestWebhookFilterParams, body TestWebhookFilterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecoverWebhookWithBody Retry the failed deliveries of a time range and send the events missed while paused or suspended
 	//
@@ -12381,6 +12493,40 @@ func (c *Client) UpdateWebhookWithBody(ctx context.Context, id string, contentTy
 // Corresponds with PATCH /v1/webhooks/{id} (the `UpdateWebhook` operationId).
 func (c *Client) UpdateWebhook(ctx context.Context, id string, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateWebhookRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TestWebhookFilterWithBody Tell whether a payload passes the webhook's filter, or a candidate filter
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/webhooks/{id}/filter/test (the `TestWebhookFilter` operationId).
+func (c *Client) TestWebhookFilterWithBody(ctx context.Context, id string, params *TestWebhookFilterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestWebhookFilterRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TestWebhookFilter Tell whether a payload passes the webhook's filter, or a candidate filter
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/webhooks/{id}/filter/test (the `TestWebhookFilter` operationId).
+func (c *Client) TestWebhookFilter(ctx context.Context, id string, params *TestWebhookFilterParams, body TestWebhookFilterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestWebhookFilterRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -16512,6 +16658,68 @@ func NewUpdateWebhookRequestWithBody(server string, id string, contentType strin
 	return req, nil
 }
 
+// NewTestWebhookFilterRequest calls the generic TestWebhookFilter builder with application/json body
+func NewTestWebhookFilterRequest(server string, id string, params *TestWebhookFilterParams, body TestWebhookFilterJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTestWebhookFilterRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewTestWebhookFilterRequestWithBody constructs an http.Request for the TestWebhookFilter method, with any body, and a specified content type
+func NewTestWebhookFilterRequestWithBody(server string, id string, params *TestWebhookFilterParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhooks/%s/filter/test", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewRecoverWebhookRequest calls the generic RecoverWebhook builder with application/json body
 func NewRecoverWebhookRequest(server string, id string, params *RecoverWebhookParams, body RecoverWebhookJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -17616,6 +17824,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v1/webhooks/{id} (the `UpdateWebhook` operationId).
 	UpdateWebhookWithResponse(ctx context.Context, id string, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookResponse, error)
+
+	// TestWebhookFilterWithBodyWithResponse Tell whether a payload passes the webhook's filter, or a candidate filter
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhooks/{id}/filter/test (the `TestWebhookFilter` operationId).
+	TestWebhookFilterWithBodyWithResponse(ctx context.Context, id string, params *TestWebhookFilterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TestWebhookFilterResponse, error)
+
+	// TestWebhookFilterWithResponse Tell whether a payload passes the webhook's filter, or a candidate filter
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhooks/{id}/filter/test (the `TestWebhookFilter` operationId).
+	TestWebhookFilterWithResponse(ctx context.Context, id string, params *TestWebhookFilterParams, body TestWebhookFilterJSONRequestBody, reqEditors ...RequestEditorFn) (*TestWebhookFilterResponse, error)
 
 	// RecoverWebhookWithBodyWithResponse Retry the failed deliveries of a time range and send the events missed while paused or suspended
 	//
@@ -26535,6 +26757,138 @@ func (r UpdateWebhookResponse) ContentType() string {
 	return ""
 }
 
+// TestWebhookFilterResponse200Headers the declared response headers of an HTTP 200 response for TestWebhookFilter
+type TestWebhookFilterResponse200Headers struct {
+	IdempotentReplayed *string
+}
+
+// TestWebhookFilterResponse401Headers the declared response headers of an HTTP 401 response for TestWebhookFilter
+type TestWebhookFilterResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// TestWebhookFilterResponse409Headers the declared response headers of an HTTP 409 response for TestWebhookFilter
+type TestWebhookFilterResponse409Headers struct {
+	RetryAfter *int
+}
+
+// TestWebhookFilterResponse429Headers the declared response headers of an HTTP 429 response for TestWebhookFilter
+type TestWebhookFilterResponse429Headers struct {
+	RetryAfter *int
+}
+
+type TestWebhookFilterResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FilterTest
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *TestWebhookFilterResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *TestWebhookFilterResponse401Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *TestWebhookFilterResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *TestWebhookFilterResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TestWebhookFilterResponse) GetJSON200() *FilterTest {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r TestWebhookFilterResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r TestWebhookFilterResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r TestWebhookFilterResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r TestWebhookFilterResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r TestWebhookFilterResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r TestWebhookFilterResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r TestWebhookFilterResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r TestWebhookFilterResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r TestWebhookFilterResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r TestWebhookFilterResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TestWebhookFilterResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TestWebhookFilterResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TestWebhookFilterResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RecoverWebhookResponse202Headers the declared response headers of an HTTP 202 response for RecoverWebhook
 type RecoverWebhookResponse202Headers struct {
 	IdempotentReplayed *string
@@ -28610,6 +28964,32 @@ func (c *ClientWithResponses) UpdateWebhookWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseUpdateWebhookResponse(rsp)
+}
+
+// TestWebhookFilterWithBodyWithResponse Tell whether a payload passes the webhook's filter, or a candidate filter
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhooks/{id}/filter/test (the `TestWebhookFilter` operationId).
+func (c *ClientWithResponses) TestWebhookFilterWithBodyWithResponse(ctx context.Context, id string, params *TestWebhookFilterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TestWebhookFilterResponse, error) {
+	rsp, err := c.TestWebhookFilterWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTestWebhookFilterResponse(rsp)
+}
+
+// TestWebhookFilterWithResponse Tell whether a payload passes the webhook's filter, or a candidate filter
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhooks/{id}/filter/test (the `TestWebhookFilter` operationId).
+func (c *ClientWithResponses) TestWebhookFilterWithResponse(ctx context.Context, id string, params *TestWebhookFilterParams, body TestWebhookFilterJSONRequestBody, reqEditors ...RequestEditorFn) (*TestWebhookFilterResponse, error) {
+	rsp, err := c.TestWebhookFilter(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTestWebhookFilterResponse(rsp)
 }
 
 // RecoverWebhookWithBodyWithResponse Retry the failed deliveries of a time range and send the events missed while paused or suspended
@@ -37294,6 +37674,138 @@ func ParseUpdateWebhookResponse(rsp *http.Response) (*UpdateWebhookResponse, err
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateWebhookResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseTestWebhookFilterResponse parses an HTTP response from a TestWebhookFilterWithResponse call
+func ParseTestWebhookFilterResponse(rsp *http.Response) (*TestWebhookFilterResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TestWebhookFilterResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FilterTest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers TestWebhookFilterResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers TestWebhookFilterResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 409:
+		var headers TestWebhookFilterResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers TestWebhookFilterResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
