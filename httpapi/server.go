@@ -66,6 +66,10 @@ type Services struct {
 	// TracerProvider, when set, traces every request in a server span, which continues
 	// the caller's trace when its traceparent names one; nil traces nothing.
 	TracerProvider trace.TracerProvider
+	// Portal, when set, serves every path that is not the API's (/v1, /healthz,
+	// /openapi.json): the web portal. It gets the request id, the access log, the
+	// trace and the recovery from panics, not the API's key, body and URL checks.
+	Portal http.Handler
 }
 
 // Version is the API version the OpenAPI document states.
@@ -100,7 +104,23 @@ func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (htt
 		w.Header().Set("Content-Type", "application/openapi+json")
 		w.Write(document)
 	})
-	return s.withRequestID(s.traceRequests(s.logRequests(s.recoverPanics(s.requireKey(s.idempotent(checkURLs(checkBodies(mux)))))))), nil
+	var handler http.Handler = s.requireKey(s.idempotent(checkURLs(checkBodies(mux))))
+	if svc.Portal != nil {
+		handler = besidePortal(handler, svc.Portal)
+	}
+	return s.withRequestID(s.traceRequests(s.logRequests(s.recoverPanics(handler)))), nil
+}
+
+// besidePortal sends the API's paths to api and every other path to portal.
+func besidePortal(api, portal http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/openapi.json" {
+			api.ServeHTTP(w, r)
+			return
+		}
+		portal.ServeHTTP(w, r)
+	})
 }
 
 // allowNullObjects lets each object member that the answers may send as null be null
