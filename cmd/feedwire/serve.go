@@ -23,8 +23,8 @@ import (
 	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/delivery"
 	"github.com/feedwire/feedwire/httpapi"
-	"github.com/feedwire/feedwire/portal"
 	"github.com/feedwire/feedwire/metrics"
+	"github.com/feedwire/feedwire/portal"
 	"github.com/feedwire/feedwire/store"
 	"github.com/feedwire/feedwire/wire"
 )
