@@ -114,13 +114,15 @@ func (p *portal) postPage(w http.ResponseWriter, r *http.Request, s *session) er
 }
 
 var (
+	blockTags  = regexp.MustCompile(`(?i)</?(p|div|br|li|ul|ol|h[1-6]|blockquote|pre|tr|table)\b[^>]*>`)
 	tags       = regexp.MustCompile(`<[^>]*>`)
 	blankLines = regexp.MustCompile(`\n{3,}`)
 )
 
 // plainText is the text of HTML that posts and comments hold, for showing without
-// running any of it: tags become line breaks, entities their characters.
+// running any of it: block tags become line breaks, other tags nothing, entities
+// their characters.
 func plainText(s string) string {
-	text := html.UnescapeString(tags.ReplaceAllString(s, "\n"))
+	text := html.UnescapeString(tags.ReplaceAllString(blockTags.ReplaceAllString(s, "\n"), ""))
 	return strings.TrimSpace(blankLines.ReplaceAllString(text, "\n\n"))
 }

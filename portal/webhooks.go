@@ -70,6 +70,13 @@ type webhookView struct {
 	Outcomes chart
 	Latency  chart
 	Since    time.Time // the default start of a recover or replay
+	JobForms []jobForm
+}
+
+// jobForm is the form that starts a recover or a replay.
+type jobForm struct {
+	Kind  feedwire.JobKind
+	Label string
 }
 
 func (p *portal) webhookPage(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -84,7 +91,8 @@ func (p *portal) webhookPage(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	hours := hourlyBuckets(attempts, now, int(chartSpan/time.Hour))
 	v := webhookView{Webhook: hook, Health: healthOf(hook), Outcomes: outcomeChart(hours), Latency: latencyChart(hours),
-		Since: now.Add(-time.Hour).Truncate(time.Minute)}
+		Since:    now.Add(-time.Hour).Truncate(time.Minute),
+		JobForms: []jobForm{{feedwire.JobRecover, "Recover"}, {feedwire.JobReplay, "Replay"}}}
 	p.render(w, r, s, http.StatusOK, "webhook", hook.Name, v)
 	return nil
 }
