@@ -99,9 +99,9 @@ type legendItem struct {
 
 // The geometry of every chart.
 const (
-	chartWidth, chartHeight = 720, 220
-	marginLeft, marginRight = 56, 12
-	marginTop, marginBottom = 12, 28
+	chartWidth, chartHeight = 480, 200
+	marginLeft, marginRight = 52, 8
+	marginTop, marginBottom = 10, 26
 )
 
 func newChart(id, title string, hours []hour) chart {
@@ -110,7 +110,7 @@ func newChart(id, title string, hours []hour) chart {
 		if h.Succeeded+h.Failed > 0 {
 			c.Empty = false
 		}
-		if i%4 == 0 {
+		if i%6 == 0 {
 			c.XTicks = append(c.XTicks, tick{At: c.slotX(i) + c.slotWidth()/2, Label: h.Start.UTC().Format("15:04")})
 		}
 	}
@@ -130,9 +130,13 @@ func (c *chart) y(v, top float64) float64 {
 	return float64(c.Bottom) - v/top*c.plotHeight()
 }
 
-// yTicks marks 0, half and the top of a scale.
+// yTicks marks 0, half and the top of a scale; the half only when it is a whole
+// number, since the scales count attempts and milliseconds.
 func (c *chart) yTicks(top float64, label func(float64) string) {
 	for _, v := range []float64{0, top / 2, top} {
+		if v != math.Trunc(v) {
+			continue
+		}
 		c.YTicks = append(c.YTicks, tick{At: c.y(v, top), Label: label(v)})
 	}
 }
@@ -198,7 +202,7 @@ func latencyChart(hours []hour) chart {
 			x := c.slotX(i) + c.slotWidth()/2
 			points = append(points, fmt.Sprintf("%.1f,%.1f", x, c.y(ms, top)))
 			if len(points) == 1 { // a dot, so that a lone hour shows too
-				c.Bars = append(c.Bars, bar{x - 2.5, c.y(ms, top) - 2.5, 5, 5, s.class + "-dot", ""})
+				c.Bars = append(c.Bars, bar{x - 3.5, c.y(ms, top) - 3.5, 7, 7, s.class + "-dot", ""})
 			}
 		}
 		flush()

@@ -97,6 +97,8 @@ var funcs = template.FuncMap{
 	"query":    withQuery,
 	"has":      slices.Contains[[]string],
 	"datetime": formatInputTime,
+	"answer":   lastAnswer,
+	"plural":   plural,
 }
 
 // formatTime writes a time for people, in UTC like everything else feedwire shows.

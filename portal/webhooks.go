@@ -47,7 +47,28 @@ func healthOf(w *feedwire.Webhook) badge {
 	case h.LastSuccessAt == nil || h.ConsecutiveFailures > 0:
 		return badge{"failing", "bad"}
 	}
-	return badge{strconv.Itoa(h.ErrorsSinceLastSuccess) + " errors since last success", "warn"}
+	return badge{plural(h.ErrorsSinceLastSuccess, "failed attempt") + " since last success", "warn"}
+}
+
+// plural writes a count of things: "1 failed attempt", "2 failed attempts".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
+}
+
+// lastAnswer writes a webhook's last status as one line: "503 Service Unavailable",
+// or the error when there was no answer.
+func lastAnswer(ls *feedwire.WebhookLastStatus) string {
+	if ls == nil {
+		return ""
+	}
+	code := strconv.Itoa(ls.Code)
+	if ls.Code == 0 || strings.HasPrefix(ls.Message, code) {
+		return ls.Message
+	}
+	return code + " " + ls.Message
 }
 
 func (p *portal) webhooksPage(w http.ResponseWriter, r *http.Request, s *session) error {
