@@ -48,8 +48,8 @@ type Services struct {
 	Attempts      AttemptSummarizer
 	// Catalog is every event type, for the topic picker and the catalog page.
 	Catalog []wire.EventType
-	// PublicURL is where people reach feedwire. Forms are accepted from its origin and
-	// from the request's own; when it is https, the session cookie is Secure.
+	// PublicURL, when set, is where people reach feedwire. Forms are accepted from its
+	// origin and from the request's own; when it is https, the session cookie is Secure.
 	PublicURL string
 	Logger    *slog.Logger
 	// Now is the clock; time.Now when nil.
@@ -64,7 +64,7 @@ type portal struct {
 	Services
 	pages        pages
 	sessions     *sessions
-	publicOrigin string // scheme://host of PublicURL
+	publicOrigin string // scheme://host of PublicURL; "" when there is none
 	secure       bool   // whether the session cookie is Secure whatever the request
 }
 
@@ -77,16 +77,18 @@ func New(svc Services) (http.Handler, error) {
 	if svc.Logger == nil {
 		svc.Logger = slog.New(slog.DiscardHandler)
 	}
-	u, err := url.Parse(svc.PublicURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("portal: the public URL %q is not an http or https URL", svc.PublicURL)
-	}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
 	}
-	p := &portal{Services: svc, pages: pages, sessions: newSessions(svc.Now),
-		publicOrigin: u.Scheme + "://" + u.Host, secure: u.Scheme == "https"}
+	p := &portal{Services: svc, pages: pages, sessions: newSessions(svc.Now)}
+	if svc.PublicURL != "" {
+		u, err := url.Parse(svc.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("portal: the public URL %q is not an http or https URL", svc.PublicURL)
+		}
+		p.publicOrigin, p.secure = u.Scheme+"://"+u.Host, u.Scheme == "https"
+	}
 	return p.routes(), nil
 }
 

@@ -201,7 +201,7 @@ func (p *portal) sameOrigin(r *http.Request) bool {
 		}
 		origin = ref.Scheme + "://" + ref.Host
 	}
-	return origin == p.publicOrigin || origin == requestOrigin(r)
+	return (p.publicOrigin != "" && origin == p.publicOrigin) || origin == requestOrigin(r)
 }
 
 // requestOrigin is the origin the request was sent to.
