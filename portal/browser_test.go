@@ -184,8 +184,8 @@ func eventPayload(t *testing.T, base, key string, eventType feedwire.EventType) 
 
 // TestBrowser drives the portal in headless Chromium: sign in, create a webhook to a
 // local receiver, see a delivery and its attempt, fail the receiver, retry, see the
-// new attempt, and open a conversation and a post at the URLs their events carry,
-// signed in and signed out.
+// new attempt, replay an hour and follow its progress, and open a conversation and a
+// post at the URLs their events carry, signed in and signed out.
 func TestBrowser(t *testing.T) {
 	browser := newChromium(t)
 	w := newWorld(t)
@@ -271,6 +271,13 @@ func TestBrowser(t *testing.T) {
 	b.do(chromedp.EmulateViewport(375, 812, chromedp.EmulateScale(2)), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("table.list")))
 	b.screenshot("webhooks-list-375.png")
 	b.do(chromedp.EmulateViewport(1280, 900))
+
+	// A replay of the last hour, followed live to its end.
+	recv.failing.Store(false)
+	b.do(chromedp.Navigate(w.url+hookPath), chromedp.Click(chromedp.CSS(`form[action$="/replay"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("[data-job-progress]")))
+	waitFor(t, "the replay to be shown done", func() bool { return b.text("[data-job-status]") == "succeeded" })
+	b.expect("[data-job-text]", "2 of 2 deliveries queued")
 
 	// The conversationUrl and postUrl of the events open their pages.
 	conversationURL := eventPayload(t, w.url, w.keyA, "conversation.user.created")["conversationUrl"].(string)
