@@ -202,8 +202,9 @@ func TestBrowser(t *testing.T) {
 	b.expect("h1", "Webhooks")
 
 	// Create a webhook to the receiver, with the topic picker.
-	b.do(chromedp.Click(chromedp.CSS(`a[href="/webhooks/new"]`)), chromedp.WaitVisible(chromedp.CSS("#name")),
-		chromedp.SendKeys(chromedp.CSS("#name"), "Orders service"),
+	b.do(chromedp.Click(chromedp.CSS(`a[href="/webhooks/new"]`)), chromedp.WaitVisible(chromedp.CSS("#name")))
+	b.screenshot("webhook-form.png")
+	b.do(chromedp.SendKeys(chromedp.CSS("#name"), "Orders service"),
 		chromedp.SendKeys(chromedp.CSS("#url"), recv.URL+"/hooks/feedwire"),
 		chromedp.Click(chromedp.CSS(`[id="topic-post.created"]`)),
 		chromedp.Click(chromedp.CSS(`[id="topic-conversation.user.created"]`)),
