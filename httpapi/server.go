@@ -85,7 +85,7 @@ func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (htt
 	}
 	api := humago.New(mux, config)
 	s := &server{logger: logger, workspaces: svc.Workspaces, limiter: svc.Limiter, requested: svc.Requested, mux: mux,
-		idempotency: svc.Idempotency}
+		idempotency: svc.Idempotency, portal: svc.Portal != nil}
 	if svc.TracerProvider != nil {
 		s.tracer = svc.TracerProvider.Tracer("github.com/feedwire/feedwire/httpapi")
 	}
@@ -114,13 +114,17 @@ func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (htt
 // besidePortal sends the API's paths to api and every other path to portal.
 func besidePortal(api, portal http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.Path
-		if p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/openapi.json" {
+		if isAPIPath(r.URL.Path) {
 			api.ServeHTTP(w, r)
 			return
 		}
 		portal.ServeHTTP(w, r)
 	})
+}
+
+// isAPIPath reports whether a path is the API's rather than the portal's.
+func isAPIPath(p string) bool {
+	return p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/openapi.json"
 }
 
 // allowNullObjects lets each object member that the answers may send as null be null
@@ -181,6 +185,7 @@ type server struct {
 	idempotency feedwire.IdempotencyService // nil: Idempotency-Key is ignored
 	mux         *http.ServeMux              // its patterns name the routes of the request metrics and spans
 	tracer      trace.Tracer                // nil: requests are not traced
+	portal      bool                        // the portal serves the paths that are not the API's
 }
 
 type contextKey int

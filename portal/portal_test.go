@@ -321,7 +321,8 @@ func TestPages(t *testing.T) {
 	}
 }
 
-// TestAPIUnchanged: the API's paths stay the API's beside the portal.
+// TestAPIUnchanged: the API's paths stay the API's beside the portal, and the
+// request metrics count the portal's pages as the route "portal".
 func TestAPIUnchanged(t *testing.T) {
 	w := newWorld(t)
 	for _, c := range []struct {
@@ -344,6 +345,12 @@ func TestAPIUnchanged(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != c.want || strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 			t.Errorf("GET %s: got %d %s, want %d from the API", c.path, resp.StatusCode, resp.Header.Get("Content-Type"), c.want)
+		}
+	}
+	w.browser(t).get("/webhooks")
+	for _, route := range []string{"/v1/webhooks", "portal"} {
+		if _, ok := w.routes.Load(route); !ok {
+			t.Errorf("the request metrics were not told of route %q", route)
 		}
 	}
 }

@@ -33,6 +33,7 @@ type world struct {
 	wsA, wsB   string
 	keyA, keyB string
 	keyAID     string
+	routes     sync.Map // every route the request metrics were told of
 }
 
 // newWorld starts a world whose public URL is the test server's own.
@@ -51,6 +52,7 @@ func newWorldAt(t *testing.T, publicURL string) *world {
 	}
 	dsn, secretKey := testpg.NewDatabase(t)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	w := &world{}
 	var dispatcher *delivery.Dispatcher
 	var jobs *delivery.Jobs
 	s, err := store.Open(ctx, dsn, store.Options{PublicURL: publicURL, SecretKey: secretKey,
@@ -82,6 +84,7 @@ func newWorldAt(t *testing.T, publicURL string) *world {
 		Workspaces: s, Users: s, Messages: s, DiscoveryStates: s, Discoveries: s, Components: s, Feedback: s,
 		Events: s, Webhooks: webhooks, Deliveries: s, Jobs: jobs, Boards: s, Posts: s, Comments: s, Changelogs: s,
 		Conversations: s, Ping: s.Ping, Portal: p, PublicURL: publicURL,
+		Requested: func(_, route string, _ int, _ time.Duration) { w.routes.Store(route, true) },
 	}, catalog)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +100,7 @@ func newWorldAt(t *testing.T, publicURL string) *world {
 		wg.Wait()
 		s.Close()
 	})
-	w := &world{url: srv.URL, store: s, webhooks: webhooks}
+	w.url, w.store, w.webhooks = srv.URL, s, webhooks
 	wsA, keyA, err := s.CreateAPIKey(ctx, "acme")
 	if err != nil {
 		t.Fatal(err)
