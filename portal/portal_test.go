@@ -354,3 +354,20 @@ func TestAPIUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossSiteLinkReloads: a link followed from another site (a conversationUrl in a
+// chat) comes without the SameSite=Strict cookie; the portal has the browser load it
+// again from itself, which sends the cookie, rather than ask a signed-in user to sign in.
+func TestCrossSiteLinkReloads(t *testing.T) {
+	w := newWorld(t)
+	b := w.browser(t)
+	req, _ := http.NewRequest(http.MethodGet, w.url+"/conversations/abc", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if p := b.do(req); p.status != http.StatusOK || !strings.Contains(p.body, `http-equiv="refresh"`) {
+		t.Errorf("a cross-site link: got %d, want 200 with a page that loads it again", p.status)
+	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if p := b.do(req); p.status != http.StatusSeeOther {
+		t.Errorf("the same link loaded again, without a session: got %d, want 303 to sign in", p.status)
+	}
+}
