@@ -85,6 +85,14 @@ type Attempt struct {
 	NextAttemptAt   *time.Time // when Outcome is OutcomeRetry
 }
 
+// AttemptSummary is what a chart of a webhook's attempts needs of one: when it ran,
+// how long it took and how it ended.
+type AttemptSummary struct {
+	StartedAt time.Time
+	Duration  time.Duration
+	Outcome   Outcome
+}
+
 // MaxRecordedBody is how much of a response body an attempt keeps.
 const MaxRecordedBody = 16 << 10
 
@@ -93,7 +101,9 @@ type DeliveryFilter struct {
 	ListParams
 	WebhookID string         // all webhooks when empty
 	Status    DeliveryStatus // all statuses when empty
+	EventType EventType      // all event types when empty
 	Since     time.Time      // created at or after; no bound when zero
+	Until     time.Time      // created before; no bound when zero
 }
 
 // DeliveryService reads deliveries and retries them by hand.

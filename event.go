@@ -115,6 +115,8 @@ type EventFilter struct {
 	Types []EventType // any of these; all types when empty
 	Since time.Time   // at or after; no lower bound when zero
 	Until time.Time   // before; no upper bound when zero
+	// ResourceID keeps only the events of the resource with this id; all when empty.
+	ResourceID string
 }
 
 // EventService reads the event log.

@@ -66,6 +66,10 @@ type Services struct {
 	// TracerProvider, when set, traces every request in a server span, which continues
 	// the caller's trace when its traceparent names one; nil traces nothing.
 	TracerProvider trace.TracerProvider
+	// Portal, when set, serves every path that is not the API's (/v1, /healthz,
+	// /openapi.json): the web portal. It gets the request id, the access log, the
+	// trace and the recovery from panics, not the API's key, body and URL checks.
+	Portal http.Handler
 }
 
 // Version is the API version the OpenAPI document states.
@@ -81,7 +85,7 @@ func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (htt
 	}
 	api := humago.New(mux, config)
 	s := &server{logger: logger, workspaces: svc.Workspaces, limiter: svc.Limiter, requested: svc.Requested, mux: mux,
-		idempotency: svc.Idempotency}
+		idempotency: svc.Idempotency, portal: svc.Portal != nil}
 	if svc.TracerProvider != nil {
 		s.tracer = svc.TracerProvider.Tracer("github.com/feedwire/feedwire/httpapi")
 	}
@@ -100,7 +104,27 @@ func NewServer(logger *slog.Logger, svc Services, catalog []wire.EventType) (htt
 		w.Header().Set("Content-Type", "application/openapi+json")
 		w.Write(document)
 	})
-	return s.withRequestID(s.traceRequests(s.logRequests(s.recoverPanics(s.requireKey(s.idempotent(checkURLs(checkBodies(mux)))))))), nil
+	var handler http.Handler = s.requireKey(s.idempotent(checkURLs(checkBodies(mux))))
+	if svc.Portal != nil {
+		handler = besidePortal(handler, svc.Portal)
+	}
+	return s.withRequestID(s.traceRequests(s.logRequests(s.recoverPanics(handler)))), nil
+}
+
+// besidePortal sends the API's paths to api and every other path to portal.
+func besidePortal(api, portal http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isAPIPath(r.URL.Path) {
+			api.ServeHTTP(w, r)
+			return
+		}
+		portal.ServeHTTP(w, r)
+	})
+}
+
+// isAPIPath reports whether a path is the API's rather than the portal's.
+func isAPIPath(p string) bool {
+	return p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/openapi.json"
 }
 
 // allowNullObjects lets each object member that the answers may send as null be null
@@ -161,6 +185,7 @@ type server struct {
 	idempotency feedwire.IdempotencyService // nil: Idempotency-Key is ignored
 	mux         *http.ServeMux              // its patterns name the routes of the request metrics and spans
 	tracer      trace.Tracer                // nil: requests are not traced
+	portal      bool                        // the portal serves the paths that are not the API's
 }
 
 type contextKey int

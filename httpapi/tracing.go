@@ -57,8 +57,12 @@ func (s *server) traceRequests(next http.Handler) http.Handler {
 }
 
 // route returns the path pattern of the route that serves r, such as
-// /v1/webhooks/{id}, or "" when none does: what the request metrics count by.
+// /v1/webhooks/{id}, "portal" for the pages of the portal, or "" when none does: what
+// the request metrics count by.
 func (s *server) route(r *http.Request) string {
+	if s.portal && !isAPIPath(r.URL.Path) {
+		return "portal"
+	}
 	_, route := s.mux.Handler(r)
 	if _, path, ok := strings.Cut(route, " "); ok {
 		return path // "GET /v1/webhooks/{id}": the method is told apart

@@ -133,9 +133,17 @@ func (s *Store) Deliveries(ctx context.Context, workspaceID string, f feedwire.D
 		where.WriteString("AND status = ? ")
 		args = append(args, f.Status)
 	}
+	if f.EventType != "" {
+		where.WriteString("AND event_type = ? ")
+		args = append(args, f.EventType)
+	}
 	if !f.Since.IsZero() {
 		where.WriteString("AND created_at >= ? ")
 		args = append(args, millis(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where.WriteString("AND created_at < ? ")
+		args = append(args, millis(f.Until))
 	}
 	return deliveries.list(ctx, s.read, workspaceID, f.ListParams, where.String(), args...)
 }

@@ -114,6 +114,10 @@ func (s *Store) Events(ctx context.Context, workspaceID string, f feedwire.Event
 		where.WriteString("AND created_at < ? ")
 		args = append(args, millis(f.Until))
 	}
+	if f.ResourceID != "" {
+		where.WriteString("AND resource_id = ? ")
+		args = append(args, f.ResourceID)
+	}
 	return events.list(ctx, s.read, workspaceID, f.ListParams, where.String(), args...)
 }
 

@@ -279,6 +279,19 @@ func (s *Store) Post(ctx context.Context, workspaceID, id string) (*feedwire.Pos
 	return s.getPost(ctx, s.read, workspaceID, id)
 }
 
+// PostBySlug returns the post of the workspace whose URL ends with slug.
+func (s *Store) PostBySlug(ctx context.Context, workspaceID, slug string) (*feedwire.Post, error) {
+	found, err := posts.query(ctx, s.read, workspaceID, "slug = ?", slug)
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 {
+		return nil, feedwire.NotFound("no post with slug %q", slug)
+	}
+	p := &found[0] // the slug is unique in the workspace
+	return p, s.resolvePost(ctx, s.read, p)
+}
+
 // Posts returns one page of the workspace's posts, newest first.
 func (s *Store) Posts(ctx context.Context, workspaceID string, lp feedwire.ListParams) (*feedwire.Page[feedwire.Post], error) {
 	page, err := posts.list(ctx, s.read, workspaceID, lp, "")

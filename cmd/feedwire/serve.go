@@ -24,6 +24,7 @@ import (
 	"github.com/feedwire/feedwire/delivery"
 	"github.com/feedwire/feedwire/httpapi"
 	"github.com/feedwire/feedwire/metrics"
+	"github.com/feedwire/feedwire/portal"
 	"github.com/feedwire/feedwire/store"
 	"github.com/feedwire/feedwire/wire"
 )
@@ -350,6 +351,12 @@ func newStack(ctx context.Context, c serveConfig, logger *slog.Logger) (_ *stack
 		if svc.Limiter, err = httpapi.NewRateLimiter(c.RateLimit, cmp.Or(c.RateBurst, c.RateLimit), time.Now); err != nil {
 			return nil, err
 		}
+	}
+	if svc.Portal, err = portal.New(portal.Services{
+		Workspaces: s, Webhooks: svc.Webhooks, Deliveries: s, Jobs: st.jobs, Events: s, Users: s, Posts: s,
+		Comments: s, Conversations: s, Attempts: s, Catalog: catalog, PublicURL: c.PublicURL, Logger: logger,
+	}); err != nil {
+		return nil, err
 	}
 	st.metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 	if st.handler, err = httpapi.NewServer(logger, svc, catalog); err != nil {
