@@ -34,9 +34,12 @@ type Delivery struct {
 	LastStatusCode *int
 	// Test marks a delivery of an example event sent by POST /v1/webhooks/{id}/test. It
 	// is attempted once, whatever the webhook's status.
-	Test      bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Test bool
+	// WaitingFor, for a pending delivery of a FIFO webhook, is the delivery ahead of it
+	// that must succeed or fail for good before it goes; nil when none.
+	WaitingFor *string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // ErrorClass says why an attempt failed before or instead of an HTTP answer, or that

@@ -75,7 +75,9 @@ type Webhook struct {
 	// RetrySchedule overrides DefaultRetrySchedule when not nil.
 	RetrySchedule []time.Duration
 	// RateLimit, when set, bounds how fast the webhook receives deliveries.
-	RateLimit  *RateLimit
+	RateLimit *RateLimit
+	// Ordering says whether its deliveries arrive in the order of their events.
+	Ordering   Ordering
 	LastStatus *WebhookLastStatus
 	Health     WebhookHealth
 	CreatedAt  time.Time
@@ -186,6 +188,7 @@ type WebhookInput struct {
 	Headers       map[string]string
 	RetrySchedule []time.Duration
 	RateLimit     *RateLimit // a Burst of 0 is 1
+	Ordering      Ordering   // unordered when empty
 	Filter        json.RawMessage
 	Template      *WebhookTemplate
 }
@@ -197,7 +200,7 @@ func (in WebhookInput) Webhook(newSecret func() string) Webhook {
 		Name: in.Name, URL: in.URL, Description: in.Description, Format: in.Format,
 		Topics: in.Topics, Status: WebhookActive, Timeout: in.Timeout, Headers: in.Headers,
 		RetrySchedule: in.RetrySchedule, RateLimit: withDefaultBurst(in.RateLimit), Filter: in.Filter,
-		Template: in.Template,
+		Template: in.Template, Ordering: OrderingOrDefault(in.Ordering),
 	}
 	if in.Secret != nil {
 		w.Secret = *in.Secret
@@ -225,6 +228,7 @@ type WebhookPatch struct {
 	Headers       Field[map[string]string]
 	RetrySchedule Field[[]time.Duration]
 	RateLimit     Field[RateLimit]       // null removes the limit; a Burst of 0 is 1
+	Ordering      Field[Ordering]        // null restores unordered
 	Filter        Field[json.RawMessage] // null removes the filter
 	Template      Field[WebhookTemplate] // a template webhook's only; null is refused
 }
@@ -259,6 +263,12 @@ func (p WebhookPatch) Apply(w *Webhook) error {
 	if p.RateLimit.Set {
 		applyOptional(p.RateLimit, &w.RateLimit)
 		w.RateLimit = withDefaultBurst(w.RateLimit)
+	}
+	if p.Ordering.Set {
+		w.Ordering = OrderingUnordered
+		if !p.Ordering.Null {
+			w.Ordering = p.Ordering.Value
+		}
 	}
 	p.applyControls(w)
 	if p.Status.Set && !p.Status.Null {
@@ -299,6 +309,7 @@ func (w *Webhook) Validate() error {
 	checkHeaders(&p, w.Headers)
 	checkSchedule(&p, w.RetrySchedule)
 	checkRateLimit(&p, w.RateLimit)
+	checkOrdering(&p, w.Ordering)
 	w.checkControls(&p)
 	return p.Err()
 }

@@ -26,6 +26,7 @@ type Webhook struct {
 	RequestConfig RequestConfig  `json:"requestConfig"`
 	RetrySchedule []string       `json:"retrySchedule"`
 	RateLimit     *RateLimit     `json:"rateLimit"`
+	Ordering      string         `json:"ordering"` // unordered or fifo
 	LastStatus    *LastStatus    `json:"lastStatus"`
 	Health        map[string]any `json:"health"`
 	CreatedAt     time.Time      `json:"createdAt"`
@@ -73,6 +74,7 @@ type WebhookInput struct {
 	RequestConfig *RequestConfig `json:"requestConfig,omitempty"`
 	RetrySchedule []string       `json:"retrySchedule,omitempty"`
 	RateLimit     *RateLimit     `json:"rateLimit,omitempty"`
+	Ordering      string         `json:"ordering,omitempty"` // unordered (the default) or fifo
 	// Filter, a JSON object, delivers only the events whose payload it matches.
 	Filter   json.RawMessage  `json:"filter,omitempty"`
 	Template *WebhookTemplate `json:"template,omitempty"` // required with format "template"
@@ -160,6 +162,7 @@ type Delivery struct {
 	LastAttemptAt  *time.Time `json:"lastAttemptAt"`
 	LastStatusCode *int       `json:"lastStatusCode"`
 	Test           bool       `json:"test"`
+	WaitingFor     *string    `json:"waitingFor"` // the delivery ahead of it, for a FIFO webhook's
 	CreatedAt      time.Time  `json:"createdAt"`
 	Attempts       []Attempt  `json:"attempts,omitempty"`
 }

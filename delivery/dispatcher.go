@@ -362,8 +362,9 @@ func (d *Dispatcher) commit(batch []feedwire.AttemptResult) {
 			"attempts", len(batch), "error", err)
 		return
 	}
-	retries := false
+	retries, ordered := false, false
 	for _, r := range batch {
+		ordered = ordered || r.Claim.Webhook.Ordering == feedwire.OrderingFIFO
 		switch r.Attempt.Outcome {
 		case feedwire.OutcomeRetry:
 			retries = true
@@ -372,9 +373,10 @@ func (d *Dispatcher) commit(batch []feedwire.AttemptResult) {
 				"error", r.Attempt.ErrorMessage)
 		}
 	}
-	if retries {
+	if retries || ordered {
 		// The dispatcher may be asleep until these deliveries' leases would have ended;
-		// their retries are likely sooner.
+		// their retries are likely sooner, and a FIFO webhook's next delivery may go as
+		// soon as the one before it is recorded.
 		d.Wake()
 	}
 	if d.config.Recorded != nil {

@@ -23,6 +23,7 @@ type deliveryBody struct {
 	LastAttemptAt  *webhook.Time `json:"lastAttemptAt" nullable:"true"`
 	LastStatusCode *int          `json:"lastStatusCode" nullable:"true"`
 	Test           bool          `json:"test" doc:"Sent by POST /v1/webhooks/{id}/test"`
+	WaitingFor     *string       `json:"waitingFor" nullable:"true" doc:"For a pending delivery of a FIFO webhook, the delivery ahead of it that must succeed or fail for good before it goes; null otherwise"`
 	CreatedAt      webhook.Time  `json:"createdAt"`
 	UpdatedAt      webhook.Time  `json:"updatedAt"`
 	Attempts       []attemptBody `json:"attempts,omitempty"`
@@ -33,7 +34,7 @@ func newDeliveryBody(d *feedwire.Delivery, attempts []feedwire.Attempt) delivery
 		Object: "delivery", ID: d.ID, WebhookID: d.WebhookID, EventID: d.EventID, EventType: string(d.EventType),
 		Status: string(d.Status), AttemptCount: d.Attempts, NextAttemptAt: webhook.NewTimePtr(d.NextAttemptAt),
 		LastAttemptAt: webhook.NewTimePtr(d.LastAttemptAt), LastStatusCode: d.LastStatusCode, Test: d.Test,
-		CreatedAt: webhook.NewTime(d.CreatedAt), UpdatedAt: webhook.NewTime(d.UpdatedAt),
+		WaitingFor: d.WaitingFor, CreatedAt: webhook.NewTime(d.CreatedAt), UpdatedAt: webhook.NewTime(d.UpdatedAt),
 	}
 	for i := range attempts {
 		b.Attempts = append(b.Attempts, newAttemptBody(&attempts[i]))

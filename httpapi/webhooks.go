@@ -28,6 +28,7 @@ type webhookBody struct {
 	RequestConfig           requestConfigBody    `json:"requestConfig"`
 	RetrySchedule           []string             `json:"retrySchedule" doc:"The delays between attempts"`
 	RateLimit               *rateLimitBody       `json:"rateLimit" doc:"How fast the webhook receives deliveries; null when it is not limited"`
+	Ordering                string               `json:"ordering" enum:"unordered,fifo" doc:"fifo: one delivery at a time, in the order the events were committed; a failing one holds those after it"`
 	LastStatus              *lastStatusBody      `json:"lastStatus"`
 	Health                  webhookHealthBody    `json:"health"`
 	CreatedAt               webhook.Time         `json:"createdAt"`
@@ -92,6 +93,7 @@ func newWebhookBody(w *feedwire.Webhook) webhookBody {
 		StatusReason: w.StatusReason, PreviousSecretExpiresAt: webhook.NewTimePtr(w.PreviousSecretExpiresAt),
 		RequestConfig: requestConfigBody{TimeoutMs: int(w.Timeout.Milliseconds()), Headers: w.Headers},
 		RetrySchedule: formatDurations(w.Schedule()), RateLimit: newRateLimitBody(w.RateLimit),
+		Ordering: string(feedwire.OrderingOrDefault(w.Ordering)),
 		Health: webhookHealthBody{
 			LastResponseTime: w.Health.LastResponseTime.Milliseconds(), AvgResponseTime: w.Health.AvgResponseTime.Milliseconds(),
 			LastSuccessAt:          webhook.NewTimePtr(w.Health.LastSuccessAt),
@@ -158,6 +160,7 @@ type createWebhookInput struct {
 		RequestConfig *requestConfigInput  `json:"requestConfig,omitempty"`
 		RetrySchedule []string             `json:"retrySchedule,omitempty" doc:"Delays between attempts, such as [\"5s\", \"5m\", \"30m\"]; the default spans about 3 days"`
 		RateLimit     *rateLimitBody       `json:"rateLimit,omitempty" doc:"Left out, the webhook's deliveries are not limited"`
+		Ordering      feedwire.Ordering    `json:"ordering,omitempty" enum:"unordered,fifo" doc:"Default unordered"`
 		Filter        *filterBody          `json:"filter,omitempty"`
 		Template      *webhookTemplateBody `json:"template,omitempty" doc:"Required with format template, refused with any other"`
 	}
@@ -172,7 +175,7 @@ func createWebhook(svc feedwire.WebhookService) handler[createWebhookInput, outp
 		}
 		input := feedwire.WebhookInput{
 			Name: b.Name, URL: b.URL, Description: b.Description, Format: b.Format, Topics: b.Topics,
-			Secret: b.Secret, RetrySchedule: schedule, RateLimit: b.RateLimit.rateLimit(), Filter: b.Filter.raw(),
+			Secret: b.Secret, RetrySchedule: schedule, RateLimit: b.RateLimit.rateLimit(), Ordering: b.Ordering, Filter: b.Filter.raw(),
 			Template: b.Template.template(),
 		}
 		if b.RequestConfig != nil {
@@ -206,6 +209,7 @@ type webhookPatchBody struct {
 	RequestConfig patchField[requestConfigPatch]     `json:"requestConfig,omitzero" doc:"null is refused; a member set to null restores its default"`
 	RetrySchedule patchField[[]string]               `json:"retrySchedule,omitzero" nullable:"true" doc:"null restores the default schedule"`
 	RateLimit     rateLimitPatch                     `json:"rateLimit,omitzero" doc:"Replaces the rate limit; null removes it"`
+	Ordering      patchField[feedwire.Ordering]      `json:"ordering,omitzero" nullable:"true" enum:"unordered,fifo" doc:"null restores unordered"`
 	Filter        patchField[filterBody]             `json:"filter,omitzero" nullable:"true" doc:"Replaces the filter; null removes it"`
 	Template      patchField[webhookTemplateBody]    `json:"template,omitzero" doc:"Replaces a template webhook's template, body and content type together; null is refused: a template webhook always has one"`
 }
@@ -215,7 +219,7 @@ func updateWebhook(svc feedwire.WebhookService) handler[updateWebhookInput, outp
 		b := in.Body
 		p := feedwire.WebhookPatch{
 			Name: b.Name.field(), URL: b.URL.field(), Description: b.Description.field(),
-			Topics: b.Topics.field(), Status: b.Status.field(),
+			Topics: b.Topics.field(), Status: b.Status.field(), Ordering: b.Ordering.field(),
 		}
 		if rl := b.RateLimit.field(); rl.Set {
 			p.RateLimit = feedwire.Field[feedwire.RateLimit]{Set: true, Null: rl.Null, Value: *rl.Value.rateLimit()}

@@ -245,3 +245,29 @@ func asJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestWebhookOrdering sets a webhook FIFO, refuses an ordering that does not exist, and
+// restores the default with null.
+func TestWebhookOrdering(t *testing.T) {
+	a := setup(t)
+	url := receiver(t).URL
+	w := a.must(201, "POST", "/v1/webhooks", `{"name":"x","url":"`+url+`","format":"featurebase","topics":["post.created"]}`)
+	id := w["id"].(string)
+	if w["ordering"] != "unordered" {
+		t.Errorf("a new webhook's ordering is %v, want unordered", w["ordering"])
+	}
+	if w = a.must(200, "PATCH", "/v1/webhooks/"+id, `{"ordering":"fifo"}`); w["ordering"] != "fifo" {
+		t.Errorf("ordering fifo gave %v", w["ordering"])
+	}
+	if status, problem := a.do("PATCH", "/v1/webhooks/"+id, `{"ordering":"lifo"}`); status != 422 ||
+		!strings.Contains(problemText(problem), `"location":"body.ordering"`) {
+		t.Errorf("ordering lifo: got %d %v, want 422 naming body.ordering", status, problemText(problem))
+	}
+	if w = a.must(200, "PATCH", "/v1/webhooks/"+id, `{"ordering":null}`); w["ordering"] != "unordered" {
+		t.Errorf("ordering null gave %v, want unordered", w["ordering"])
+	}
+	w = a.must(201, "POST", "/v1/webhooks", `{"name":"y","url":"`+url+`","format":"featurebase","topics":["post.created"],"ordering":"fifo"}`)
+	if w["ordering"] != "fifo" {
+		t.Errorf("created with ordering fifo, got %v", w["ordering"])
+	}
+}

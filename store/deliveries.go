@@ -49,7 +49,7 @@ var deliveries = table[feedwire.Delivery]{
 // that subscribes to its type, due at once. It runs in the transaction that stores the
 // event: that is the transactional outbox.
 func queueDeliveries(ctx context.Context, tx *txn, ev *feedwire.Event) error {
-	query := `SELECT w.id, w.filter FROM webhook_topics t JOIN webhooks w ON w.id = t.webhook_id
+	query := `SELECT w.id, w.filter, w.ordering FROM webhook_topics t JOIN webhooks w ON w.id = t.webhook_id
 		WHERE t.workspace_id = ? AND t.topic = ? AND w.status = 'active'`
 	if tx.engine == postgresEngine {
 		// The webhooks found stay until this transaction ends: one deleted meanwhile
@@ -63,15 +63,18 @@ func queueDeliveries(ctx context.Context, tx *txn, ev *feedwire.Event) error {
 	}
 	var webhookIDs []string
 	var filters []*string // each webhook's filter, nil for none
+	var orderings []feedwire.Ordering
 	for rows.Next() {
 		var id string
 		var filter *string
-		if err := rows.Scan(&id, &filter); err != nil {
+		var ordering feedwire.Ordering
+		if err := rows.Scan(&id, &filter, &ordering); err != nil {
 			rows.Close()
 			return fmt.Errorf("find webhooks: %w", err)
 		}
 		webhookIDs = append(webhookIDs, id)
 		filters = append(filters, filter)
+		orderings = append(orderings, ordering)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -86,7 +89,8 @@ func queueDeliveries(ctx context.Context, tx *txn, ev *feedwire.Event) error {
 		if !pass {
 			continue // filtered out: no delivery at all
 		}
-		if err := insertDelivery(ctx, tx, ev, webhookID, ev.CreatedAt, &ev.CreatedAt, false); err != nil {
+		ordered := orderings[i] == feedwire.OrderingFIFO
+		if err := insertDelivery(ctx, tx, ev, webhookID, ev.CreatedAt, &ev.CreatedAt, false, ordered); err != nil {
 			return err
 		}
 	}
@@ -94,15 +98,22 @@ func queueDeliveries(ctx context.Context, tx *txn, ev *feedwire.Event) error {
 }
 
 // insertDelivery queues a delivery of ev to a webhook at now, due at due, or held when
-// due is nil.
-func insertDelivery(ctx context.Context, tx *txn, ev *feedwire.Event, webhookID string, now time.Time, due *time.Time, test bool) error {
+// due is nil. A delivery to a FIFO webhook (ordered) takes the next number of the
+// webhook's sequence.
+func insertDelivery(ctx context.Context, tx *txn, ev *feedwire.Event, webhookID string, now time.Time, due *time.Time, test, ordered bool) error {
 	id, err := newEventID()
 	if err != nil {
 		return fmt.Errorf("queue delivery: %w", err)
 	}
+	var seq *int64
+	if ordered {
+		if seq, err = nextInOrder(ctx, tx, webhookID); err != nil {
+			return fmt.Errorf("queue delivery: %w", err)
+		}
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO deliveries (id, workspace_id, webhook_id, event_id, event_type, status,
-		next_attempt_at, test, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
-		id, ev.WorkspaceID, webhookID, ev.ID, ev.Type, nullMillis(due), test, millis(now), millis(now))
+		next_attempt_at, test, fifo_seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
+		id, ev.WorkspaceID, webhookID, ev.ID, ev.Type, nullMillis(due), test, seq, millis(now), millis(now))
 	if err != nil {
 		return fmt.Errorf("queue delivery: %w", err)
 	}
@@ -118,7 +129,10 @@ func (s *Store) Delivery(ctx context.Context, workspaceID, id string) (*feedwire
 	if errors.Is(err, feedwire.ErrNotFound) {
 		return nil, feedwire.NotFound("no delivery with id %q", id) // name the envelope id asked for
 	}
-	return d, err
+	if err != nil {
+		return nil, err
+	}
+	return d, noteWaiting(ctx, s.read, []*feedwire.Delivery{d})
 }
 
 // Deliveries returns one page of the workspace's deliveries, newest first.
@@ -145,7 +159,15 @@ func (s *Store) Deliveries(ctx context.Context, workspaceID string, f feedwire.D
 		where.WriteString("AND created_at < ? ")
 		args = append(args, millis(f.Until))
 	}
-	return deliveries.list(ctx, s.read, workspaceID, f.ListParams, where.String(), args...)
+	page, err := deliveries.list(ctx, s.read, workspaceID, f.ListParams, where.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]*feedwire.Delivery, len(page.Items))
+	for i := range page.Items {
+		list[i] = &page.Items[i]
+	}
+	return page, noteWaiting(ctx, s.read, list)
 }
 
 // Attempts returns every attempt of a delivery, first first.
@@ -242,7 +264,8 @@ func (s *Store) RetryDelivery(ctx context.Context, workspaceID, id string) (*fee
 func (s *Store) QueueTestDelivery(ctx context.Context, workspaceID, webhookID string, ev *feedwire.Event) (*feedwire.Delivery, error) {
 	var out *feedwire.Delivery
 	err := s.inTx(ctx, func(tx *txn) error {
-		if _, err := s.webhooks().get(ctx, tx, workspaceID, webhookID); err != nil {
+		w, err := s.webhooks().get(ctx, tx, workspaceID, webhookID)
+		if err != nil {
 			return err
 		}
 		now := s.clock()
@@ -255,7 +278,7 @@ func (s *Store) QueueTestDelivery(ctx context.Context, workspaceID, webhookID st
 		if err := insertEvent(ctx, tx, &test, true); err != nil {
 			return fmt.Errorf("store test event: %w", err)
 		}
-		if err := insertDelivery(ctx, tx, &test, webhookID, now, &now, true); err != nil {
+		if err := insertDelivery(ctx, tx, &test, webhookID, now, &now, true, w.Ordering == feedwire.OrderingFIFO); err != nil {
 			return err
 		}
 		out, err = deliveries.scan(tx.QueryRowContext(ctx, `SELECT `+deliveries.columns+` FROM deliveries

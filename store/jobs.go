@@ -188,7 +188,8 @@ func applyJob(ctx context.Context, tx *txn, j *feedwire.Job, ids []string, now t
 	}
 	var status feedwire.WebhookStatus
 	var filter *string
-	if err := tx.QueryRowContext(ctx, `SELECT status, filter FROM webhooks WHERE id = ?`, j.WebhookID).Scan(&status, &filter); err != nil {
+	var ordering feedwire.Ordering
+	if err := tx.QueryRowContext(ctx, `SELECT status, filter, ordering FROM webhooks WHERE id = ?`, j.WebhookID).Scan(&status, &filter, &ordering); err != nil {
 		return fmt.Errorf("job webhook: %w", err)
 	}
 	due := &now
@@ -219,7 +220,7 @@ func applyJob(ctx context.Context, tx *txn, j *feedwire.Job, ids []string, now t
 		if !pass {
 			continue
 		}
-		if err := insertDelivery(ctx, tx, ev, j.WebhookID, now, due, false); err != nil {
+		if err := insertDelivery(ctx, tx, ev, j.WebhookID, now, due, false, ordering == feedwire.OrderingFIFO); err != nil {
 			return err
 		}
 	}

@@ -23,7 +23,11 @@ import (
 func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) (*feedwire.Claimed, error) {
 	out := &feedwire.Claimed{}
 	err := s.claimTx(ctx, func(tx *txn) error {
-		due, limits, err := dueWebhooks(ctx, tx, req, out)
+		due, how, err := dueWebhooks(ctx, tx, req, out)
+		if err != nil {
+			return err
+		}
+		due, heads, err := dueInOrder(ctx, tx, due, how.fifo, req, out)
 		if err != nil {
 			return err
 		}
@@ -31,13 +35,17 @@ func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) 
 		// that waited for the database would otherwise give slots already past, and
 		// its deliveries would leave at once, close behind another node's.
 		paceNow := s.clock().Add(slotLead)
-		paces, err := paceDue(ctx, tx, due, limits, paceNow, out)
+		paces, err := paceDue(ctx, tx, due, how.limits, paceNow, out)
 		if err != nil {
 			return err
 		}
 		var ids []string
 		shares := feedwire.ShareClaims(due, req)
 		for webhookID, n := range shares {
+			if head, ok := heads[webhookID]; ok {
+				ids = append(ids, head) // a FIFO webhook's one due delivery
+				continue
+			}
 			taken, err := dueIDs(ctx, tx, webhookID, req.Now, n)
 			if err != nil {
 				return err
@@ -74,40 +82,54 @@ func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) 
 	return out, nil
 }
 
+// delivering says how the due webhooks of a claim are delivered to, where it is not
+// the default: the rate limits of those that have one, and which are FIFO.
+type delivering struct {
+	limits map[string]feedwire.RateLimit
+	fifo   map[string]bool
+}
+
 // dueWebhooks returns the webhooks with deliveries due at req.Now that have room for
-// more attempts beside req.InFlight, and the rate limits of those that have one. It
-// notes in out when the soonest delivery not yet due, of a webhook with room, will be,
-// and whether a webhook with deliveries due has no room.
-func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *feedwire.Claimed) ([]feedwire.DueWebhook, map[string]feedwire.RateLimit, error) {
+// more attempts beside req.InFlight, and how they are delivered to. It notes in out
+// when the soonest delivery not yet due, of a webhook with room, will be, and whether
+// a webhook with deliveries due has no room. (A FIFO webhook's are seen again by
+// dueInOrder, which looks at its head alone.)
+func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *feedwire.Claimed) ([]feedwire.DueWebhook, delivering, error) {
 	// An active webhook's pending deliveries are due at next_attempt_at (held ones have
 	// none); another webhook's are held, but for tests, which go whatever its status.
 	rows, err := tx.QueryContext(ctx, `
 		SELECT w.id, w.workspace_id, (SELECT min(d.next_attempt_at) FROM deliveries d
-			WHERE d.webhook_id = w.id AND d.status = 'pending') AS due, w.rate_per_second, w.rate_burst
+			WHERE d.webhook_id = w.id AND d.status = 'pending') AS due, w.rate_per_second, w.rate_burst,
+			w.ordering
 		FROM webhooks w WHERE w.status = 'active'
 		UNION ALL
-		SELECT d.webhook_id, d.workspace_id, min(d.next_attempt_at), min(w.rate_per_second), min(w.rate_burst)
+		SELECT d.webhook_id, d.workspace_id, min(d.next_attempt_at), min(w.rate_per_second), min(w.rate_burst),
+			'unordered' -- tests of a webhook that is not active go at once
 		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
 		WHERE d.test = TRUE AND d.status = 'pending' AND w.status != 'active'
 		GROUP BY d.webhook_id, d.workspace_id`)
+	how := delivering{limits: map[string]feedwire.RateLimit{}, fifo: map[string]bool{}}
 	if err != nil {
-		return nil, nil, fmt.Errorf("claim deliveries: %w", err)
+		return nil, how, fmt.Errorf("claim deliveries: %w", err)
 	}
 	var due []feedwire.DueWebhook
-	limits := map[string]feedwire.RateLimit{}
 	for rows.Next() {
 		w := feedwire.DueWebhook{}
 		var oldest *int64
 		var perSecond, burst *int
-		if err := rows.Scan(&w.ID, &w.WorkspaceID, &oldest, &perSecond, &burst); err != nil {
+		var ordering feedwire.Ordering
+		if err := rows.Scan(&w.ID, &w.WorkspaceID, &oldest, &perSecond, &burst, &ordering); err != nil {
 			rows.Close()
-			return nil, nil, fmt.Errorf("claim deliveries: %w", err)
+			return nil, how, fmt.Errorf("claim deliveries: %w", err)
 		}
 		if oldest == nil {
 			continue // nothing pending, or all of it held
 		}
 		if perSecond != nil && burst != nil {
-			limits[w.ID] = feedwire.RateLimit{PerSecond: *perSecond, Burst: *burst}
+			how.limits[w.ID] = feedwire.RateLimit{PerSecond: *perSecond, Burst: *burst}
+		}
+		if ordering == feedwire.OrderingFIFO {
+			how.fifo[w.ID] = true
 		}
 		w.Oldest, w.InFlight = time.UnixMilli(*oldest), req.InFlight.ByWebhook[w.ID]
 		switch {
@@ -123,7 +145,7 @@ func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *f
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("claim deliveries: %w", err)
+		return nil, how, fmt.Errorf("claim deliveries: %w", err)
 	}
 	for i := range due {
 		// Counting stops at what the claim could take, so a backlog of millions costs
@@ -136,13 +158,13 @@ func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *f
 			WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? LIMIT ?) AS due`,
 			due[i].ID, millis(req.Now), bound).Scan(&due[i].Due)
 		if err != nil {
-			return nil, nil, fmt.Errorf("claim deliveries: %w", err)
+			return nil, how, fmt.Errorf("claim deliveries: %w", err)
 		}
 		if due[i].Due == bound && bound < req.Limit {
 			out.Held = true // the webhook's bound may leave some due
 		}
 	}
-	return due, limits, nil
+	return due, how, nil
 }
 
 func hasRoom(bound, inFlight int) bool { return bound <= 0 || inFlight < bound }

@@ -17,7 +17,7 @@ const webhookColumns = `id, workspace_id, name, url, description, format, status
 	previous_secret, previous_secret_expires_at, timeout_ms, headers, retry_schedule,
 	last_status_code, last_status_message, last_status_at, last_response_ms, avg_response_ms,
 	last_success_at, errors_since_last_success, consecutive_failures, failing_since, created_at, updated_at,
-	rate_per_second, rate_burst, filter, template`
+	rate_per_second, rate_burst, filter, template, ordering`
 
 // webhooks describes the webhooks table, whose rows are read with their secrets opened.
 func (s *Store) webhooks() table[feedwire.Webhook] {
@@ -47,7 +47,7 @@ func (s *Store) scanWebhook(row scanner) (*feedwire.Webhook, error) {
 		&lastCode, &lastMessage, nullTimeColumn{&lastAt}, &lastResponseMs, &avgResponseMs,
 		nullTimeColumn{&w.Health.LastSuccessAt}, &w.Health.ErrorsSinceLastSuccess, &w.Health.ConsecutiveFailures,
 		nullTimeColumn{&w.Health.FailingSince}, timeColumn{&w.CreatedAt}, timeColumn{&w.UpdatedAt},
-		&ratePerSecond, &rateBurst, &filter, &template)
+		&ratePerSecond, &rateBurst, &filter, &template, &w.Ordering)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func decodeSchedule(s string) ([]time.Duration, error) {
 
 // webhookValues returns the values of the columns of w that an update may change, but
 // the health ones and the secrets: from name to retry_schedule, then rate_per_second,
-// rate_burst, filter and template. Secrets change only on
+// rate_burst, filter, template and ordering. Secrets change only on
 // create and rotation (writeSecrets), so no other write handles them.
 func webhookValues(w *feedwire.Webhook) ([]any, error) {
 	headers, err := json.Marshal(w.Headers)
@@ -134,7 +134,8 @@ func webhookValues(w *feedwire.Webhook) ([]any, error) {
 		return nil, err
 	}
 	return []any{w.Name, w.URL, w.Description, w.Format, w.Status, w.StatusReason,
-		w.Timeout.Milliseconds(), string(headers), schedule, ratePerSecond, rateBurst, filter, template}, nil
+		w.Timeout.Milliseconds(), string(headers), schedule, ratePerSecond, rateBurst, filter, template,
+		feedwire.OrderingOrDefault(w.Ordering)}, nil
 }
 
 // secretValues returns the sealed secrets of w, for the secret, previous_secret and
@@ -176,8 +177,8 @@ func (s *Store) CreateWebhook(ctx context.Context, workspaceID string, w *feedwi
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (id, workspace_id, name, url, description, format,
 			status, status_reason, timeout_ms, headers, retry_schedule, rate_per_second, rate_burst, filter, template,
-			secret, previous_secret, previous_secret_expires_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ordering, secret, previous_secret, previous_secret_expires_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			slices.Concat([]any{w.ID, w.WorkspaceID}, values, s.secretValues(w), []any{millis(w.CreatedAt), millis(w.UpdatedAt)})...)
 		if err != nil {
 			return fmt.Errorf("insert webhook: %w", err)
@@ -310,7 +311,8 @@ func writeWebhook(ctx context.Context, tx *txn, w *feedwire.Webhook) error {
 	// every delivery of the webhook for its foreign key.
 	_, err = tx.ExecContext(ctx, `UPDATE webhooks SET name = ?, url = ?, description = ?,
 		format = ?, status = ?, status_reason = ?, timeout_ms = ?, headers = ?, retry_schedule = ?,
-		rate_per_second = ?, rate_burst = ?, filter = ?, template = ?, last_status_code = ?, last_status_message = ?,
+		rate_per_second = ?, rate_burst = ?, filter = ?, template = ?, ordering = ?, last_status_code = ?,
+		last_status_message = ?,
 		last_status_at = ?, last_response_ms = ?, avg_response_ms = ?, last_success_at = ?,
 		errors_since_last_success = ?, consecutive_failures = ?, failing_since = ?, updated_at = ?
 		WHERE id = ?`,

@@ -65,6 +65,9 @@ func deliveriesShow(ctx context.Context, e env, args []string) error {
 		return r.show(d)
 	}
 	fmt.Fprintf(r.stdout, "%s %s to webhook %s: %s after %d attempts\n", d.ID, d.EventType, d.WebhookID, d.Status, d.AttemptCount)
+	if d.WaitingFor != nil {
+		fmt.Fprintf(r.stdout, "waiting for delivery %s, ahead of it in the webhook's order\n", *d.WaitingFor)
+	}
 	for _, a := range d.Attempts {
 		printAttempt(r.stdout, a)
 	}

@@ -136,12 +136,14 @@ func webhooksCreate(ctx context.Context, e env, args []string) error {
 	schedule := fs.String("retry-schedule", "", "comma-separated delays between attempts; the default spans about 3 days")
 	secret := fs.String("secret", "", "the secret `TEXT`, generated when not given: whsec_ and base64; for harvestr also any text, or \"\" for none")
 	rate := rateLimitFlags(fs)
+	ordering := fs.String("ordering", "", "fifo: one delivery at a time, in the order of the events; unordered (the default)")
 	controls := addControlFlags(fs, false)
 	r, _, err := parseRemote(fs, connect, args, 0, "flags only")
 	if err != nil {
 		return err
 	}
-	in := client.WebhookInput{Name: *name, URL: *url, Format: *format, Topics: splitList(*topics), RetrySchedule: splitList(*schedule)}
+	in := client.WebhookInput{Name: *name, URL: *url, Format: *format, Topics: splitList(*topics), RetrySchedule: splitList(*schedule),
+		Ordering: *ordering}
 	if in.Filter, err = controls.filterJSON(); err != nil {
 		return err
 	}
@@ -219,6 +221,7 @@ func webhooksUpdate(ctx context.Context, e env, args []string) error {
 	status := fs.String("status", "", "active or paused")
 	topics := fs.String("topics", "", "comma-separated event types, replacing the current ones")
 	rate := rateLimitFlags(fs)
+	ordering := fs.String("ordering", "", "fifo or unordered")
 	controls := addControlFlags(fs, true)
 	r, ids, err := parseRemote(fs, connect, args, 1, "a webhook id")
 	if err != nil {
@@ -235,6 +238,8 @@ func webhooksUpdate(ctx context.Context, e env, args []string) error {
 			patch["status"] = *status
 		case "topics":
 			patch["topics"] = splitList(*topics)
+		case "ordering":
+			patch["ordering"] = *ordering
 		case "rate-limit", "rate-limit-burst":
 			patch["rateLimit"] = nil // --rate-limit 0 removes the limit
 			if *rate.perSecond != 0 {
@@ -246,7 +251,7 @@ func webhooksUpdate(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if len(patch) == 0 {
-		return usageError("webhooks update: nothing to change; give --name, --url, --status, --topics, --rate-limit, --filter or --template-file")
+		return usageError("webhooks update: nothing to change; give --name, --url, --status, --topics, --rate-limit, --ordering, --filter or --template-file")
 	}
 	w, err := r.client.UpdateWebhook(ctx, ids[0], patch)
 	if err != nil {
@@ -286,7 +291,7 @@ func (r *remote) showWebhook(w *client.Webhook, created bool) error {
 	return r.table(w, []string{"FIELD", "VALUE"}, [][]string{
 		{"id", w.ID}, {"name", w.Name}, {"url", w.URL}, {"format", w.Format}, {"status", w.Status},
 		{"status reason", orDash(w.StatusReason)}, {"topics", strings.Join(w.Topics, ",")}, {"secret", secret},
-		{"retry schedule", strings.Join(w.RetrySchedule, ",")}, {"rate limit", describeRateLimit(w.RateLimit)},
+		{"retry schedule", strings.Join(w.RetrySchedule, ",")}, {"rate limit", describeRateLimit(w.RateLimit)}, {"ordering", w.Ordering},
 		{"filter", filterText(w.Filter)}, {"template", templateText(w.Template)}, {"last status", last},
 	})
 }

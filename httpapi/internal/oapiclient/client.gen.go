@@ -3052,6 +3052,24 @@ func (e CreateWebhookRequestFormat) Valid() bool {
 	}
 }
 
+// Defines values for CreateWebhookRequestOrdering.
+const (
+	CreateWebhookRequestOrderingFifo      CreateWebhookRequestOrdering = "fifo"
+	CreateWebhookRequestOrderingUnordered CreateWebhookRequestOrdering = "unordered"
+)
+
+// Valid indicates whether the value is a known member of the CreateWebhookRequestOrdering enum.
+func (e CreateWebhookRequestOrdering) Valid() bool {
+	switch e {
+	case CreateWebhookRequestOrderingFifo:
+		return true
+	case CreateWebhookRequestOrderingUnordered:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreatedAPIKeyObject.
 const (
 	CreatedAPIKeyObjectApiKey CreatedAPIKeyObject = "api_key"
@@ -4306,6 +4324,24 @@ func (e WebhookObject) Valid() bool {
 	}
 }
 
+// Defines values for WebhookOrdering.
+const (
+	WebhookOrderingFifo      WebhookOrdering = "fifo"
+	WebhookOrderingUnordered WebhookOrdering = "unordered"
+)
+
+// Valid indicates whether the value is a known member of the WebhookOrdering enum.
+func (e WebhookOrdering) Valid() bool {
+	switch e {
+	case WebhookOrderingFifo:
+		return true
+	case WebhookOrderingUnordered:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WebhookStatus.
 const (
 	WebhookStatusActive    WebhookStatus = "active"
@@ -4336,6 +4372,24 @@ const (
 func (e WebhookListObject) Valid() bool {
 	switch e {
 	case WebhookListObjectList:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookPatchOrdering.
+const (
+	WebhookPatchOrderingFifo      WebhookPatchOrdering = "fifo"
+	WebhookPatchOrderingUnordered WebhookPatchOrdering = "unordered"
+)
+
+// Valid indicates whether the value is a known member of the WebhookPatchOrdering enum.
+func (e WebhookPatchOrdering) Valid() bool {
+	switch e {
+	case WebhookPatchOrderingFifo:
+		return true
+	case WebhookPatchOrderingUnordered:
 		return true
 	default:
 		return false
@@ -6642,6 +6696,9 @@ type CreateWebhookRequest struct {
 	Format CreateWebhookRequestFormat `json:"format"`
 	Name   string                     `json:"name"`
 
+	// Ordering Default unordered
+	Ordering *CreateWebhookRequestOrdering `json:"ordering,omitempty"`
+
 	// RateLimit Left out, the webhook's deliveries are not limited
 	RateLimit     *RateLimit          `json:"rateLimit,omitempty"`
 	RequestConfig *RequestConfigInput `json:"requestConfig,omitempty"`
@@ -6662,6 +6719,9 @@ type CreateWebhookRequest struct {
 
 // CreateWebhookRequestFormat harvestr and featurebase send the vendor's body and signatures; slack, discord and teams a message in that tool's incoming-webhook JSON; template the webhook's own template. All carry the Standard Webhooks headers
 type CreateWebhookRequestFormat string
+
+// CreateWebhookRequestOrdering Default unordered
+type CreateWebhookRequestOrdering string
 
 // CreatedAPIKey defines model for CreatedAPIKey.
 type CreatedAPIKey struct {
@@ -6717,7 +6777,10 @@ type Delivery struct {
 	// Test Sent by POST /v1/webhooks/{id}/test
 	Test      bool      `json:"test"`
 	UpdatedAt time.Time `json:"updatedAt"`
-	WebhookId string    `json:"webhookId"`
+
+	// WaitingFor For a pending delivery of a FIFO webhook, the delivery ahead of it that must succeed or fail for good before it goes; null otherwise
+	WaitingFor nullable.Nullable[string] `json:"waitingFor"`
+	WebhookId  string                    `json:"webhookId"`
 }
 
 // DeliveryObject defines model for Delivery.Object.
@@ -7783,6 +7846,9 @@ type Webhook struct {
 	Name       string                                    `json:"name"`
 	Object     WebhookObject                             `json:"object"`
 
+	// Ordering fifo: one delivery at a time, in the order the events were committed; a failing one holds those after it
+	Ordering WebhookOrdering `json:"ordering"`
+
 	// PreviousSecretExpiresAt Until then the previous secret also signs the webhook-signature header
 	PreviousSecretExpiresAt nullable.Nullable[time.Time] `json:"previousSecretExpiresAt"`
 	RateLimit               nullable.Nullable[RateLimit] `json:"rateLimit"`
@@ -7808,6 +7874,9 @@ type WebhookFormat string
 
 // WebhookObject defines model for Webhook.Object.
 type WebhookObject string
+
+// WebhookOrdering fifo: one delivery at a time, in the order the events were committed; a failing one holds those after it
+type WebhookOrdering string
 
 // WebhookStatus defines model for Webhook.Status.
 type WebhookStatus string
@@ -7848,6 +7917,9 @@ type WebhookPatch struct {
 	Filter nullable.Nullable[map[string]interface{}] `json:"filter,omitempty"`
 	Name   *string                                   `json:"name,omitempty"`
 
+	// Ordering null restores unordered
+	Ordering nullable.Nullable[WebhookPatchOrdering] `json:"ordering,omitempty"`
+
 	// RateLimit Replaces the rate limit; null removes it
 	RateLimit nullable.Nullable[RateLimit] `json:"rateLimit,omitempty"`
 
@@ -7867,6 +7939,9 @@ type WebhookPatch struct {
 	// Url A harvestr webhook's new URL must answer the challenge
 	Url *string `json:"url,omitempty"`
 }
+
+// WebhookPatchOrdering null restores unordered
+type WebhookPatchOrdering string
 
 // WebhookPatchStatus active resumes a paused or suspended webhook and resets its health
 type WebhookPatchStatus string
