@@ -371,3 +371,53 @@ func TestCrossSiteLinkReloads(t *testing.T) {
 		t.Errorf("the same link loaded again, without a session: got %d, want 303 to sign in", p.status)
 	}
 }
+
+// TestDeliveryControlsForm sets a webhook's rate limit, ordering and filter from the
+// form, shows them, refuses bad ones beside their fields without changing anything, and
+// clears them.
+func TestDeliveryControlsForm(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	b := w.browser(t)
+	b.signIn(w.keyA)
+	csrf := b.csrf()
+	hook := w.featurebaseHook(t, w.wsA, "orders", "https://example.com/hook", "post.created")
+	form := func(rate, burst, ordering, filter string) url.Values {
+		return url.Values{"csrf": {csrf}, "name": {"orders"}, "url": {"https://example.com/hook"}, "topics": {"post.created"},
+			"timeoutMs": {"5000"}, "ratePerSecond": {rate}, "rateBurst": {burst}, "ordering": {ordering}, "filter": {filter}}
+	}
+	if p := b.post("/webhooks/"+hook.ID, form("10", "3", "fifo", `{"data.item.upvotes": {"$gte": 10}}`)); p.status != http.StatusOK && p.status != http.StatusSeeOther {
+		t.Fatalf("saving the controls: got %d\n%s", p.status, p.body)
+	}
+	got, _ := w.webhooks.Webhook(ctx, w.wsA, hook.ID)
+	if got.RateLimit == nil || *got.RateLimit != (feedwire.RateLimit{PerSecond: 10, Burst: 3}) || got.Ordering != feedwire.OrderingFIFO || got.Filter == nil {
+		t.Fatalf("saved rate limit %v, ordering %s, filter %s", got.RateLimit, got.Ordering, got.Filter)
+	}
+	page := b.get("/webhooks/" + hook.ID)
+	for _, want := range []string{"10 a second, bursts of 3", "fifo: one at a time", "$gte"} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the webhook's page lacks %q", want)
+		}
+	}
+	if edit := b.get("/webhooks/" + hook.ID + "/edit"); !strings.Contains(edit.body, `value="10"`) || !strings.Contains(edit.body, `value="fifo" selected`) {
+		t.Error("the edit form does not show the saved controls")
+	}
+	for _, bad := range []struct{ rate, filter, field string }{
+		{"ten", "", `id="rate-error"`},
+		{"0", "", `id="rate-error"`},
+		{"", `{"data.votes": {"$gt": true}}`, `id="filter-error"`},
+		{"", `not json`, `id="filter-error"`},
+	} {
+		p := b.post("/webhooks/"+hook.ID, form(bad.rate, "", "unordered", bad.filter))
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, bad.field) {
+			t.Errorf("rate %q, filter %q: got %d, want 422 with %s", bad.rate, bad.filter, p.status, bad.field)
+		}
+	}
+	if again, _ := w.webhooks.Webhook(ctx, w.wsA, hook.ID); again.Ordering != feedwire.OrderingFIFO || again.RateLimit == nil {
+		t.Error("a refused form changed the controls")
+	}
+	b.post("/webhooks/"+hook.ID, form("", "", "unordered", ""))
+	if cleared, _ := w.webhooks.Webhook(ctx, w.wsA, hook.ID); cleared.RateLimit != nil || cleared.Filter != nil || cleared.Ordering != feedwire.OrderingUnordered {
+		t.Errorf("clearing left rate limit %v, filter %s, ordering %s", cleared.RateLimit, cleared.Filter, cleared.Ordering)
+	}
+}

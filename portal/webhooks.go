@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"regexp"
@@ -122,6 +123,49 @@ func (p *portal) webhookPage(w http.ResponseWriter, r *http.Request, s *session)
 type webhookForm struct {
 	Name, URL, Description, Format, Secret, TimeoutMs string
 	Topics                                            []string
+	// The delivery controls: a rate limit (both empty for none), the ordering, and a
+	// filter as JSON text (empty for none).
+	RatePerSecond, RateBurst, Ordering, Filter string
+}
+
+// controls are what the form's delivery controls mean.
+type controls struct {
+	rateLimit *feedwire.RateLimit
+	ordering  feedwire.Ordering
+	filter    json.RawMessage
+}
+
+// readControls reads the delivery controls of the form; a rate that is not a number
+// is a problem of its own.
+func readControls(f webhookForm, problems *feedwire.Problems) controls {
+	c := controls{ordering: feedwire.Ordering(f.Ordering)}
+	if f.RatePerSecond != "" || f.RateBurst != "" {
+		c.rateLimit = &feedwire.RateLimit{}
+		var err error
+		if c.rateLimit.PerSecond, err = strconv.Atoi(f.RatePerSecond); err != nil {
+			problems.Add("rateLimit.perSecond", "must be a whole number of deliveries per second")
+		}
+		if f.RateBurst != "" {
+			if c.rateLimit.Burst, err = strconv.Atoi(f.RateBurst); err != nil {
+				problems.Add("rateLimit.burst", "must be a whole number")
+			}
+		}
+	}
+	if f.Filter != "" {
+		c.filter = json.RawMessage(f.Filter)
+	}
+	return c
+}
+
+// controlsForm shows a webhook's delivery controls in the form.
+func controlsForm(hook *feedwire.Webhook, f *webhookForm) {
+	f.Ordering = string(feedwire.OrderingOrDefault(hook.Ordering))
+	if r := hook.RateLimit; r != nil {
+		f.RatePerSecond, f.RateBurst = strconv.Itoa(r.PerSecond), strconv.Itoa(r.Burst)
+	}
+	if hook.Filter != nil {
+		f.Filter = string(hook.Filter)
+	}
 }
 
 type webhookFormView struct {
@@ -152,7 +196,7 @@ func (p *portal) formats() []formatTopics {
 }
 
 func (p *portal) newWebhookPage(w http.ResponseWriter, r *http.Request, s *session) error {
-	form := webhookForm{Format: string(feedwire.FormatFeaturebase), TimeoutMs: "5000"}
+	form := webhookForm{Format: string(feedwire.FormatFeaturebase), TimeoutMs: "5000", Ordering: string(feedwire.OrderingUnordered)}
 	p.render(w, r, s, http.StatusOK, "webhook_form", "New webhook", webhookFormView{Form: form, Formats: p.formats()})
 	return nil
 }
@@ -170,6 +214,7 @@ func (p *portal) editWebhookPage(w http.ResponseWriter, r *http.Request, s *sess
 	for _, t := range hook.Topics {
 		form.Topics = append(form.Topics, string(t))
 	}
+	controlsForm(hook, &form)
 	p.render(w, r, s, http.StatusOK, "webhook_form", "Edit "+hook.Name, webhookFormView{Webhook: hook, Form: form, Formats: p.formats()})
 	return nil
 }
@@ -181,6 +226,8 @@ func readWebhookForm(r *http.Request) (webhookForm, time.Duration, feedwire.Prob
 		Name: strings.TrimSpace(r.PostForm.Get("name")), URL: strings.TrimSpace(r.PostForm.Get("url")),
 		Description: strings.TrimSpace(r.PostForm.Get("description")), Format: r.PostForm.Get("format"),
 		Secret: r.PostForm.Get("secret"), TimeoutMs: strings.TrimSpace(r.PostForm.Get("timeoutMs")), Topics: r.PostForm["topics"],
+		RatePerSecond: strings.TrimSpace(r.PostForm.Get("ratePerSecond")), RateBurst: strings.TrimSpace(r.PostForm.Get("rateBurst")),
+		Ordering: r.PostForm.Get("ordering"), Filter: strings.TrimSpace(r.PostForm.Get("filter")),
 	}
 	var problems feedwire.Problems
 	var timeout time.Duration
@@ -214,8 +261,9 @@ func allProblems(form feedwire.Problems, validate func() error) error {
 
 func (p *portal) createWebhook(w http.ResponseWriter, r *http.Request, s *session) error {
 	form, timeout, problems := readWebhookForm(r)
+	c := readControls(form, &problems)
 	in := feedwire.WebhookInput{Name: form.Name, URL: form.URL, Format: feedwire.Format(form.Format),
-		Topics: topicsOf(form.Topics), Timeout: timeout}
+		Topics: topicsOf(form.Topics), Timeout: timeout, RateLimit: c.rateLimit, Ordering: c.ordering, Filter: c.filter}
 	if form.Description != "" {
 		in.Description = &form.Description
 	}
@@ -242,9 +290,17 @@ func (p *portal) updateWebhook(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	form, timeout, problems := readWebhookForm(r)
 	form.Format = string(hook.Format) // a webhook keeps its format
+	c := readControls(form, &problems)
 	patch := feedwire.WebhookPatch{Name: feedwire.Set(form.Name), URL: feedwire.Set(form.URL),
 		Topics: feedwire.Set(topicsOf(form.Topics)), Description: feedwire.Null[string](),
-		Timeout: feedwire.Null[time.Duration]()}
+		Timeout: feedwire.Null[time.Duration](), RateLimit: feedwire.Null[feedwire.RateLimit](),
+		Ordering: feedwire.Set(feedwire.OrderingOrDefault(c.ordering)), Filter: feedwire.Null[json.RawMessage]()}
+	if c.rateLimit != nil {
+		patch.RateLimit = feedwire.Set(*c.rateLimit)
+	}
+	if c.filter != nil {
+		patch.Filter = feedwire.Set(c.filter)
+	}
 	if form.Description != "" {
 		patch.Description = feedwire.Set(form.Description)
 	}
@@ -284,7 +340,7 @@ var problemField = regexp.MustCompile(`^(?:requestConfig\.)?([a-zA-Z]+)`)
 // formErrors is what a form shows beside its fields: a problem of a field it has not
 // goes at the top of the form, as does an error without problems.
 func formErrors(fe *feedwire.Error) map[string]string {
-	fields := []string{"name", "url", "description", "format", "topics", "secret", "timeoutMs"}
+	fields := []string{"name", "url", "description", "format", "topics", "secret", "timeoutMs", "rateLimit", "ordering", "filter"}
 	errs := map[string]string{}
 	add := func(field, message string) {
 		if errs[field] != "" {
