@@ -31,9 +31,5 @@ func filterProblem(err error) error {
 	if !errors.As(err, &fe) {
 		return err
 	}
-	field := "filter"
-	if fe.Path != "" {
-		field += "." + fe.Path
-	}
-	return feedwire.Invalid(field, fe.Message)
+	return feedwire.Invalid(fe.Field(), fe.Message)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -16,8 +15,6 @@ import (
 
 	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/delivery"
-	"github.com/feedwire/feedwire/internal/testpg"
-	"github.com/feedwire/feedwire/store"
 )
 
 // TestFIFOHoldsThroughFailures writes 12 messages to a FIFO webhook whose receiver
@@ -31,35 +28,8 @@ func TestFIFOHoldsThroughFailures(t *testing.T) {
 	}
 	const messages = 12
 	ctx := context.Background()
-	dsn, key := testpg.NewDatabase(t)
-	nodes := 1
-	if testpg.Engine() == "postgres" {
-		nodes = 2
-	}
-	var dispatchers []*delivery.Dispatcher
-	var mu sync.Mutex
-	wakeAll := func(_ []feedwire.EventType, deliveries int) {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, d := range dispatchers {
-			if deliveries > 0 {
-				d.Wake()
-			}
-		}
-	}
-	var stores []*store.Store
-	for range nodes {
-		s, err := store.Open(ctx, dsn, store.Options{SecretKey: key, AfterCommit: wakeAll})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		stores = append(stores, s)
-	}
-	s := stores[0]
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := newCluster(t)
+	s, nodes := c.stores[0], len(c.stores)
 
 	ordered := newInOrder(3, 2) // fails the third message's delivery twice
 	unordered := newInOrder(3, 2)
@@ -68,14 +38,6 @@ func TestFIFOHoldsThroughFailures(t *testing.T) {
 	t.Cleanup(unorderedServer.Close)
 	client := delivery.NewClient(true, 8)
 	webhooks := delivery.NewWebhookService(s, client)
-	ws, _, err := s.CreateAPIKey(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	user, err := s.CreateUser(ctx, ws.ID, feedwire.UserInput{Name: "Ada", Type: feedwire.UserCustomer})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var fifo *feedwire.Webhook
 	for _, in := range []feedwire.WebhookInput{
 		{Name: "fifo", URL: orderedServer.URL, Ordering: feedwire.OrderingFIFO},
@@ -83,7 +45,7 @@ func TestFIFOHoldsThroughFailures(t *testing.T) {
 	} {
 		in.Format, in.Topics = feedwire.FormatHarvestr, []feedwire.EventType{feedwire.MessageCreated}
 		in.RetrySchedule = []time.Duration{time.Second, time.Second, time.Second}
-		w, err := webhooks.CreateWebhook(ctx, ws.ID, in)
+		w, err := webhooks.CreateWebhook(ctx, c.workspace, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,29 +54,14 @@ func TestFIFOHoldsThroughFailures(t *testing.T) {
 		}
 	}
 
-	runCtx, stop := context.WithCancel(ctx)
-	var running sync.WaitGroup
-	t.Cleanup(func() { stop(); running.Wait() })
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	for _, node := range stores {
-		d := delivery.NewDispatcher(node, client, logger, delivery.Config{Workers: 16})
-		mu.Lock()
-		dispatchers = append(dispatchers, d)
-		mu.Unlock()
-		running.Go(func() { d.Run(runCtx) })
-	}
+	c.deliver(t, client, delivery.Config{Workers: 16})
 	for i := 1; i <= messages; i++ {
-		_, err := stores[i%nodes].CreateMessage(ctx, ws.ID, feedwire.MessageInput{
-			Title: fmt.Sprintf("message %d", i), Content: "x", Channel: "MAIL", RequesterID: user.ID, SubmitterID: user.ID,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c.message(t, i, fmt.Sprintf("message %d", i))
 	}
 
 	// While the third waits for its retry, the ones behind it say what they wait for.
 	ordered.waitForFailure(t)
-	page, err := s.Deliveries(ctx, ws.ID, feedwire.DeliveryFilter{WebhookID: fifo.ID, Status: feedwire.DeliveryPending, ListParams: feedwire.ListParams{Limit: 100}})
+	page, err := s.Deliveries(ctx, c.workspace, feedwire.DeliveryFilter{WebhookID: fifo.ID, Status: feedwire.DeliveryPending, ListParams: feedwire.ListParams{Limit: 100}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,6 @@ package delivery_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -14,8 +12,6 @@ import (
 
 	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/delivery"
-	"github.com/feedwire/feedwire/internal/testpg"
-	"github.com/feedwire/feedwire/store"
 )
 
 // TestRateLimitHoldsAtTheReceiver sends a burst of 1,000 events to a webhook limited to
@@ -31,32 +27,8 @@ func TestRateLimitHoldsAtTheReceiver(t *testing.T) {
 	}
 	const events, perSecond = 1000, 200
 	ctx := context.Background()
-	dsn, key := testpg.NewDatabase(t)
-	nodes := 1
-	if testpg.Engine() == "postgres" {
-		nodes = 2
-	}
-	var dispatchers []*delivery.Dispatcher
-	wakeAll := func(_ []feedwire.EventType, deliveries int) {
-		for _, d := range dispatchers {
-			if deliveries > 0 {
-				d.Wake()
-			}
-		}
-	}
-	var stores []*store.Store
-	for range nodes {
-		s, err := store.Open(ctx, dsn, store.Options{SecretKey: key, AfterCommit: wakeAll})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		stores = append(stores, s)
-	}
-	s := stores[0]
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := newCluster(t)
+	s, nodes := c.stores[0], len(c.stores)
 
 	limited := newArrivals(func(n int) bool { return n%10 == 0 })
 	unlimited := newArrivals(func(int) bool { return false })
@@ -66,20 +38,12 @@ func TestRateLimitHoldsAtTheReceiver(t *testing.T) {
 
 	client := delivery.NewClient(true, 8)
 	webhooks := delivery.NewWebhookService(s, client)
-	ws, _, err := s.CreateAPIKey(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	user, err := s.CreateUser(ctx, ws.ID, feedwire.UserInput{Name: "Ada", Type: feedwire.UserCustomer})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, w := range []feedwire.WebhookInput{
 		{Name: "limited", URL: limitedServer.URL, RateLimit: &feedwire.RateLimit{PerSecond: perSecond}},
 		{Name: "unlimited", URL: unlimitedServer.URL},
 	} {
 		w.Format, w.Topics, w.RetrySchedule = feedwire.FormatHarvestr, []feedwire.EventType{feedwire.MessageCreated}, []time.Duration{time.Second}
-		if _, err := webhooks.CreateWebhook(ctx, ws.ID, w); err != nil {
+		if _, err := webhooks.CreateWebhook(ctx, c.workspace, w); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -88,28 +52,14 @@ func TestRateLimitHoldsAtTheReceiver(t *testing.T) {
 	for w := range 8 {
 		writers.Go(func() {
 			for i := w; i < events; i += 8 {
-				_, err := s.CreateMessage(ctx, ws.ID, feedwire.MessageInput{
-					Title: fmt.Sprintf("message %d", i), Content: "x", Channel: "MAIL", RequesterID: user.ID, SubmitterID: user.ID,
-				})
-				if err != nil {
-					t.Error(err)
-					return
-				}
+				c.message(t, 0, fmt.Sprintf("message %d", i))
 			}
 		})
 	}
 	writers.Wait()
 	// The burst is queued before any node delivers.
 	start := time.Now()
-	runCtx, stop := context.WithCancel(ctx)
-	var running sync.WaitGroup
-	t.Cleanup(func() { stop(); running.Wait() })
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	for _, node := range stores {
-		d := delivery.NewDispatcher(node, client, logger, delivery.Config{Workers: 64})
-		dispatchers = append(dispatchers, d)
-		running.Go(func() { d.Run(runCtx) })
-	}
+	c.deliver(t, client, delivery.Config{Workers: 64})
 
 	limited.waitFor(t, events, time.Minute)
 	unlimited.waitFor(t, events, time.Minute)

@@ -60,6 +60,14 @@ func (e *Error) Error() string {
 	return "filter: " + e.Path + ": " + e.Message
 }
 
+// Field is where the bad part is in a webhook: "filter", or "filter." and its Path.
+func (e *Error) Field() string {
+	if e.Path == "" {
+		return "filter"
+	}
+	return "filter." + e.Path
+}
+
 // Filter is a compiled filter. It is safe for concurrent use.
 type Filter struct {
 	root allOf
