@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -316,5 +317,40 @@ func TestWebhooksTestAndRotateSecret(t *testing.T) {
 	}
 	if _, _, err := s.cli(t, key, "webhooks", "test", "nope"); !errors.Is(err, feedwire.ErrNotFound) {
 		t.Errorf("webhooks test of no webhook: %v, want ErrNotFound", err)
+	}
+}
+
+// TestWebhookDeliveryFlags sets a webhook's rate limit and ordering from the CLI, shows
+// them, refuses a bad rate with the API's problem, and removes the limit.
+func TestWebhookDeliveryFlags(t *testing.T) {
+	s := startServer(t)
+	key := s.createKey(t, "acme")
+	stdout, _, err := s.cli(t, key, "webhooks", "create", "--name", "ledger", "--url", "https://example.com/hooks",
+		"--format", "featurebase", "--topics", "post.created", "--rate-limit", "5", "--ordering", "fifo", "--output", "json")
+	if err != nil {
+		t.Fatalf("create: %v\n%s", err, stdout)
+	}
+	var created struct {
+		ID        string
+		RateLimit struct{ PerSecond, Burst int }
+		Ordering  string
+	}
+	if err := json.Unmarshal([]byte(stdout), &created); err != nil {
+		t.Fatal(err)
+	}
+	if created.RateLimit.PerSecond != 5 || created.RateLimit.Burst != 1 || created.Ordering != "fifo" {
+		t.Errorf("created with rate limit %+v and ordering %q, want 5/s in bursts of 1, fifo", created.RateLimit, created.Ordering)
+	}
+	stdout, _, err = s.cli(t, key, "webhooks", "update", created.ID, "--rate-limit", "20", "--rate-limit-burst", "4", "--ordering", "unordered")
+	if err != nil || !strings.Contains(stdout, "20/s, bursts of 4") || !strings.Contains(stdout, "unordered") {
+		t.Errorf("update: %v\n%s", err, stdout)
+	}
+	var fe *feedwire.Error
+	if _, _, err := s.cli(t, key, "webhooks", "update", created.ID, "--rate-limit", "-3"); !errors.As(err, &fe) || fe.Problems[0].Field != "rateLimit.perSecond" {
+		t.Errorf("a negative rate: %v, want a problem on rateLimit.perSecond", err)
+	}
+	stdout, _, err = s.cli(t, key, "webhooks", "update", created.ID, "--rate-limit", "0")
+	if err != nil || !regexp.MustCompile(`rate limit\s+-`).MatchString(stdout) {
+		t.Errorf("--rate-limit 0 did not remove the limit: %v\n%s", err, stdout)
 	}
 }
