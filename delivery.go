@@ -309,3 +309,10 @@ type Claimed struct {
 	// attempt under way finishes.
 	Held bool
 }
+
+// ClaimBy moves Next to t if t is sooner: something a claim could take is due then.
+func (c *Claimed) ClaimBy(t time.Time) {
+	if c.Next.IsZero() || t.Before(c.Next) {
+		c.Next = t
+	}
+}

@@ -27,13 +27,14 @@ func nextInOrder(ctx context.Context, tx *txn, webhookID string) (*int64, error)
 // fifoHead is the first pending delivery of a FIFO webhook: the only one a claim may
 // take, and only when it is due.
 type fifoHead struct {
-	id  string
-	due *time.Time // nil while the webhook's deliveries are held
+	id        string // its stored id
+	eventType feedwire.EventType
+	due       *time.Time // nil while the webhook's deliveries are held
 }
 
 // headQuery finds a FIFO webhook's head: deliveries queued before the webhook became
 // FIFO (no number) first, by their time-sorted ids, then by number.
-const headQuery = `SELECT id, next_attempt_at FROM deliveries
+const headQuery = `SELECT id, event_type, next_attempt_at FROM deliveries
 	WHERE webhook_id = ? AND status = 'pending' ORDER BY fifo_seq NULLS FIRST, id LIMIT 1`
 
 // headOf returns the head of a FIFO webhook's queue, nil when nothing is pending. On
@@ -44,9 +45,13 @@ func headOf(ctx context.Context, tx *txn, webhookID string) (*fifoHead, error) {
 	if tx.engine == postgresEngine {
 		query += ` FOR UPDATE`
 	}
+	return readHead(ctx, tx, query, webhookID)
+}
+
+func readHead(ctx context.Context, q querier, query, webhookID string) (*fifoHead, error) {
 	var h fifoHead
 	var due *int64
-	err := tx.QueryRowContext(ctx, query, webhookID).Scan(&h.id, &due)
+	err := q.QueryRowContext(ctx, query, webhookID).Scan(&h.id, &h.eventType, &due)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -84,9 +89,7 @@ func dueInOrder(ctx context.Context, tx *txn, due []feedwire.DueWebhook, fifo ma
 		case head == nil || head.due == nil:
 			// nothing pending, or held
 		case head.due.After(req.Now):
-			if out.Next.IsZero() || head.due.Before(out.Next) {
-				out.Next = *head.due
-			}
+			out.ClaimBy(*head.due)
 		case w.InFlight > 0:
 			out.Held = true // its attempt under way makes room when it ends
 		default:
@@ -126,22 +129,19 @@ func noteWaiting(ctx context.Context, q querier, list []*feedwire.Delivery) erro
 func headEnvelope(ctx context.Context, q querier, webhookID string) (*string, error) {
 	var ordering feedwire.Ordering
 	err := q.QueryRowContext(ctx, `SELECT ordering FROM webhooks WHERE id = ?`, webhookID).Scan(&ordering)
-	if errors.Is(err, sql.ErrNoRows) || ordering != feedwire.OrderingFIFO {
-		return nil, nil
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil // deleted meanwhile
 	}
 	if err != nil {
 		return nil, fmt.Errorf("ordering of webhook %s: %w", webhookID, err)
 	}
-	var id string
-	var eventType feedwire.EventType
-	err = q.QueryRowContext(ctx, `SELECT id, event_type FROM deliveries
-		WHERE webhook_id = ? AND status = 'pending' ORDER BY fifo_seq NULLS FIRST, id LIMIT 1`, webhookID).Scan(&id, &eventType)
-	if errors.Is(err, sql.ErrNoRows) {
+	if ordering != feedwire.OrderingFIFO {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("head of webhook %s: %w", webhookID, err)
+	head, err := readHead(ctx, q, headQuery, webhookID)
+	if head == nil || err != nil {
+		return nil, err
 	}
-	envelope := envelopeID(id, eventType)
+	envelope := envelopeID(head.id, head.eventType)
 	return &envelope, nil
 }

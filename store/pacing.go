@@ -51,14 +51,15 @@ func (p *pace) take(now time.Time) time.Time {
 	return slot
 }
 
-// fit counts how many of n deliveries get a slot before now+claimHorizon.
-func (p pace) fit(now time.Time, n int) int {
+// fit counts how many of n deliveries get a slot before now+claimHorizon, and returns
+// the slot of the first that does not (zero when all do).
+func (p pace) fit(now time.Time, n int) (int, time.Time) {
 	for i := range n {
-		if p.take(now).After(now.Add(claimHorizon)) {
-			return i
+		if slot := p.take(now); slot.After(now.Add(claimHorizon)) {
+			return i, slot
 		}
 	}
-	return n
+	return n, time.Time{}
 }
 
 // paceDue reads, and on Postgres locks, the pace of each due webhook that has a rate
@@ -83,15 +84,9 @@ func paceDue(ctx context.Context, tx *txn, due []feedwire.DueWebhook, limits map
 		if !ok {
 			continue
 		}
-		if fit := p.fit(now, due[i].Due); fit < due[i].Due {
+		if fit, next := p.fit(now, due[i].Due); fit < due[i].Due {
 			due[i].Due = fit
-			after := *p
-			for range fit {
-				after.take(now)
-			}
-			if next := after.slot(now).Add(-claimHorizon); out.Next.IsZero() || next.Before(out.Next) {
-				out.Next = next
-			}
+			out.ClaimBy(next.Add(-claimHorizon))
 		}
 	}
 	return paces, nil

@@ -136,9 +136,7 @@ func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *f
 		case !hasRoom(req.PerWebhook, w.InFlight) || !hasRoom(req.PerWorkspace, req.InFlight.ByWorkspace[w.WorkspaceID]):
 			out.Held = out.Held || !w.Oldest.After(req.Now)
 		case w.Oldest.After(req.Now):
-			if out.Next.IsZero() || w.Oldest.Before(out.Next) {
-				out.Next = w.Oldest
-			}
+			out.ClaimBy(w.Oldest)
 		default:
 			due = append(due, w)
 		}
@@ -180,8 +178,8 @@ func noteNextDue(ctx context.Context, tx *txn, webhookID string, now time.Time, 
 	if err != nil {
 		return fmt.Errorf("claim deliveries: %w", err)
 	}
-	if next != nil && (out.Next.IsZero() || time.UnixMilli(*next).Before(out.Next)) {
-		out.Next = time.UnixMilli(*next)
+	if next != nil {
+		out.ClaimBy(time.UnixMilli(*next))
 	}
 	return nil
 }
