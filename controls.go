@@ -87,12 +87,7 @@ func checkContentType(p *Problems, field, contentType string) {
 
 // applyControls applies the filter and template of a patch to w.
 func (p WebhookPatch) applyControls(w *Webhook) {
-	if p.Filter.Set {
-		w.Filter = nil // null removes the filter
-		if !p.Filter.Null {
-			w.Filter = p.Filter.Value
-		}
-	}
+	applyOrDefault(p.Filter, &w.Filter, nil) // null removes the filter
 	applyOptional(p.Template, &w.Template)
 }
 

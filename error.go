@@ -3,6 +3,7 @@ package feedwire
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 )
 
@@ -17,6 +18,29 @@ var (
 	// an event larger than MaxEventSize: valid field by field, too big as a whole.
 	ErrTooLarge = errors.New("too large")
 )
+
+// statuses are the HTTP statuses that answer the error kinds.
+var statuses = []struct {
+	kind   error
+	status int
+}{
+	{ErrInvalid, http.StatusUnprocessableEntity},
+	{ErrNotFound, http.StatusNotFound},
+	{ErrConflict, http.StatusConflict},
+	{ErrUnauthorized, http.StatusUnauthorized},
+	{ErrTooLarge, http.StatusRequestEntityTooLarge},
+}
+
+// HTTPStatus returns the HTTP status that answers err, an error of one of the kinds
+// above; false for any other error, which is the server's own.
+func HTTPStatus(err error) (int, bool) {
+	for _, st := range statuses {
+		if errors.Is(err, st.kind) {
+			return st.status, true
+		}
+	}
+	return 0, false
+}
 
 // Error is an error meant for the client: its kind, a message that is safe to show, and,
 // for invalid input, one problem per field.

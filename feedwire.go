@@ -52,6 +52,17 @@ func applyRequired[T any](f Field[T], dst *T, name string, p *Problems) {
 	*dst = f.Value
 }
 
+// applyOrDefault applies f to a field whose null restores its default, def.
+func applyOrDefault[T any](f Field[T], dst *T, def T) {
+	if !f.Set {
+		return
+	}
+	*dst = def
+	if !f.Null {
+		*dst = f.Value
+	}
+}
+
 // applyOptional applies f to a nullable field.
 func applyOptional[T any](f Field[T], dst **T) {
 	if !f.Set {

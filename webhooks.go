@@ -242,34 +242,14 @@ func (p WebhookPatch) Apply(w *Webhook) error {
 	applyOptional(p.Description, &w.Description)
 	applyRequired(p.Topics, &w.Topics, "topics", &problems)
 	applyRequired(p.Status, &w.Status, "status", &problems)
-	if p.Timeout.Set {
-		w.Timeout = DefaultWebhookTimeout
-		if !p.Timeout.Null {
-			w.Timeout = p.Timeout.Value
-		}
-	}
-	if p.Headers.Set {
-		w.Headers = map[string]string{}
-		if !p.Headers.Null {
-			w.Headers = p.Headers.Value
-		}
-	}
-	if p.RetrySchedule.Set {
-		w.RetrySchedule = nil // null restores the default
-		if !p.RetrySchedule.Null {
-			w.RetrySchedule = p.RetrySchedule.Value
-		}
-	}
+	applyOrDefault(p.Timeout, &w.Timeout, DefaultWebhookTimeout)
+	applyOrDefault(p.Headers, &w.Headers, map[string]string{})
+	applyOrDefault(p.RetrySchedule, &w.RetrySchedule, nil) // nil is DefaultRetrySchedule
 	if p.RateLimit.Set {
 		applyOptional(p.RateLimit, &w.RateLimit)
 		w.RateLimit = withDefaultBurst(w.RateLimit)
 	}
-	if p.Ordering.Set {
-		w.Ordering = OrderingUnordered
-		if !p.Ordering.Null {
-			w.Ordering = p.Ordering.Value
-		}
-	}
+	applyOrDefault(p.Ordering, &w.Ordering, OrderingUnordered)
 	p.applyControls(w)
 	if p.Status.Set && !p.Status.Null {
 		switch {

@@ -12,30 +12,16 @@ import (
 	"github.com/feedwire/feedwire"
 )
 
-// statuses maps the domain error kinds to HTTP statuses.
-var statuses = []struct {
-	kind   error
-	status int
-}{
-	{feedwire.ErrInvalid, http.StatusUnprocessableEntity},
-	{feedwire.ErrNotFound, http.StatusNotFound},
-	{feedwire.ErrConflict, http.StatusConflict},
-	{feedwire.ErrUnauthorized, http.StatusUnauthorized},
-	{feedwire.ErrTooLarge, http.StatusRequestEntityTooLarge},
-}
-
 // problem turns any error a handler returns into the RFC 9457 problem the client sees.
 // Domain errors keep their message and field problems; anything else is an internal
 // error, logged in full and shown only as the request id.
 func (s *server) problem(ctx context.Context, err error) huma.StatusError {
 	var fe *feedwire.Error
 	if errors.As(err, &fe) {
-		for _, st := range statuses {
-			if errors.Is(err, st.kind) {
-				return &huma.ErrorModel{
-					Status: st.status, Title: http.StatusText(st.status),
-					Detail: fe.Message, Errors: problemDetails(fe.Problems),
-				}
+		if status, ok := feedwire.HTTPStatus(err); ok {
+			return &huma.ErrorModel{
+				Status: status, Title: http.StatusText(status),
+				Detail: fe.Message, Errors: problemDetails(fe.Problems),
 			}
 		}
 	}

@@ -175,15 +175,10 @@ func (p *portal) fail(w http.ResponseWriter, r *http.Request, s *session, err er
 	}
 }
 
-// statusOf is the HTTP status of a client error.
+// statusOf is the HTTP status of a client error: 422 for one of no known kind.
 func statusOf(err error) int {
-	switch {
-	case errors.Is(err, feedwire.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, feedwire.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(err, feedwire.ErrTooLarge):
-		return http.StatusRequestEntityTooLarge
+	if status, ok := feedwire.HTTPStatus(err); ok {
+		return status
 	}
 	return http.StatusUnprocessableEntity
 }

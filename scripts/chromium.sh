@@ -12,10 +12,5 @@ ensure_chromium() {
     fi
   done
   echo "Chromium: installing it from Debian"
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "Chromium is missing and installing it needs root: apt-get install chromium" >&2
-    return 1
-  fi
-  apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  debian_install chromium Chromium
 }

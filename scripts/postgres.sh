@@ -17,13 +17,8 @@ start_postgres() {
   local bin
   bin=$(postgres_bin)
   if [ -z "$bin" ]; then
-    echo "Postgres: installing it from Debian"
-    if [ "$(id -u)" -ne 0 ]; then
-      echo "Postgres is missing and installing it needs root: apt-get install postgresql, or set FEEDWIRE_TEST_POSTGRES" >&2
-      return 1
-    fi
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    echo "Postgres: installing it from Debian (or set FEEDWIRE_TEST_POSTGRES)"
+    debian_install postgresql Postgres || return 1
     bin=$(postgres_bin)
   fi
   local as=() port
