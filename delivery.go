@@ -143,7 +143,7 @@ type AttemptResult struct {
 // has not succeeded for suspendAfter since it started failing.
 func (w *Webhook) RecordAttempt(a *Attempt, suspendAfter time.Duration) (suspended bool) {
 	end := a.StartedAt.Add(a.Duration)
-	w.LastStatus = &WebhookLastStatus{Code: a.ResponseStatus, Message: a.statusMessage(), At: end}
+	w.LastStatus = &WebhookLastStatus{Code: a.ResponseStatus, Message: a.StatusMessage(), At: end}
 	h := &w.Health
 	h.LastResponseTime = a.Duration.Round(time.Millisecond)
 	if h.AvgResponseTime == 0 {
@@ -180,8 +180,8 @@ func (w *Webhook) RecordAttempt(a *Attempt, suspendAfter time.Duration) (suspend
 	return true
 }
 
-// statusMessage is the attempt's one-line summary: the HTTP status text, or the error.
-func (a *Attempt) statusMessage() string {
+// StatusMessage is the attempt's one-line summary: the HTTP status text, or the error.
+func (a *Attempt) StatusMessage() string {
 	if a.ErrorMessage != "" {
 		return a.ErrorMessage
 	}

@@ -3,6 +3,7 @@ package feedwire
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 )
@@ -40,17 +41,41 @@ var FeaturebaseTopics = []EventType{
 	"conversation_part.redacted",
 }
 
+// The operational event types: feedwire's own events about the deliveries of a
+// workspace, for the endpoints that watch over them.
+const (
+	// EventWebhookSuspended: feedwire suspended a webhook (a 410 Gone, or no success for
+	// too long); its deliveries are held until it is active again.
+	EventWebhookSuspended EventType = "webhook.suspended"
+	// EventWebhookRecovered: a suspended webhook was made active again, and its held
+	// deliveries go out.
+	EventWebhookRecovered EventType = "webhook.recovered"
+	// EventDeliveryFailed: a delivery failed for good, its retries spent.
+	EventDeliveryFailed EventType = "delivery.failed"
+	// EventJobFinished: a recover or replay job succeeded or failed.
+	EventJobFinished EventType = "job.finished"
+)
+
+// OperationalEventTypes lists the operational event types.
+var OperationalEventTypes = []EventType{EventWebhookSuspended, EventWebhookRecovered, EventDeliveryFailed, EventJobFinished}
+
+// VendorEventTypes lists the 32 event types of the two vendors' catalogs: harvestr's,
+// then featurebase's.
+var VendorEventTypes = append(HarvestrEventTypes[:len(HarvestrEventTypes):len(HarvestrEventTypes)], FeaturebaseTopics...)
+
 // EventTypesOf returns the event types of a format, or nil for an unknown format. The
 // chat and template formats render events of both vendors' catalogs, so they take all
-// 32 types.
+// 32 vendor types; the operational format takes the operational types.
 func EventTypesOf(f Format) []EventType {
 	switch f {
 	case FormatHarvestr:
 		return HarvestrEventTypes
 	case FormatFeaturebase:
 		return FeaturebaseTopics
+	case FormatOperational:
+		return OperationalEventTypes
 	case FormatSlack, FormatDiscord, FormatTeams, FormatTemplate:
-		return append(HarvestrEventTypes[:len(HarvestrEventTypes):len(HarvestrEventTypes)], FeaturebaseTopics...)
+		return VendorEventTypes
 	}
 	return nil
 }
@@ -61,7 +86,8 @@ type Format string
 
 // The wire formats. harvestr and featurebase are the vendors' own; slack, discord and
 // teams render each event as a message in that tool's incoming-webhook JSON; template
-// renders the webhook's own Go text/template.
+// renders the webhook's own Go text/template; operational sends feedwire's own events
+// as Standard Webhooks payloads ({"type", "timestamp", "data"}).
 const (
 	FormatHarvestr    Format = "harvestr"
 	FormatFeaturebase Format = "featurebase"
@@ -69,10 +95,12 @@ const (
 	FormatDiscord     Format = "discord"
 	FormatTeams       Format = "teams"
 	FormatTemplate    Format = "template"
+	FormatOperational Format = "operational"
 )
 
 // Formats lists every format a webhook may have.
-var Formats = []Format{FormatHarvestr, FormatFeaturebase, FormatSlack, FormatDiscord, FormatTeams, FormatTemplate}
+var Formats = []Format{FormatHarvestr, FormatFeaturebase, FormatSlack, FormatDiscord, FormatTeams, FormatTemplate,
+	FormatOperational}
 
 // Vendor reports whether f is one of the vendors' formats, whose deliveries carry the
 // vendor's body and signature headers; the others carry the Standard Webhooks headers
@@ -82,12 +110,21 @@ func (f Format) Vendor() bool {
 }
 
 // Format returns the wire format the event type belongs to: harvestr types are upper
-// case (MESSAGE_CREATED), featurebase topics are dotted (post.created).
+// case (MESSAGE_CREATED), featurebase topics are dotted (post.created), and the few
+// operational types (webhook.suspended, …) are operational.
 func (t EventType) Format() Format {
-	if strings.Contains(string(t), ".") {
+	switch {
+	case t.Operational():
+		return FormatOperational
+	case strings.Contains(string(t), "."):
 		return FormatFeaturebase
 	}
 	return FormatHarvestr
+}
+
+// Operational reports whether t is one of feedwire's own event types.
+func (t EventType) Operational() bool {
+	return slices.Contains(OperationalEventTypes, t)
 }
 
 // Event is one change to a resource, stored once and delivered to every webhook that

@@ -274,7 +274,7 @@ func (w *Webhook) Validate() error {
 	checkOptionalText(&p, "description", w.Description, 500)
 	catalog := EventTypesOf(w.Format)
 	if catalog == nil {
-		p.Add("format", "must be harvestr, featurebase, slack, discord, teams or template")
+		p.Add("format", "must be harvestr, featurebase, slack, discord, teams, template or operational")
 	}
 	checkTopics(&p, w.Topics, catalog, w.Format)
 	if !slices.Contains([]WebhookStatus{WebhookActive, WebhookPaused, WebhookSuspended}, w.Status) {

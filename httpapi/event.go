@@ -22,7 +22,7 @@ type eventBody struct {
 	Object       string          `json:"object" enum:"event"`
 	ID           string          `json:"id"`
 	Type         string          `json:"type"`
-	Format       string          `json:"format" enum:"harvestr,featurebase"`
+	Format       string          `json:"format" enum:"harvestr,featurebase,operational"`
 	ResourceType string          `json:"resourceType"`
 	ResourceID   string          `json:"resourceId"`
 	CreatedAt    webhook.Time    `json:"createdAt"`
@@ -112,7 +112,7 @@ func typeFilter(entries []string, catalog []wire.EventType) ([]feedwire.EventTyp
 type eventTypeBody struct {
 	Object      string          `json:"object" enum:"event_type"`
 	Name        string          `json:"name"`
-	Format      string          `json:"format" enum:"harvestr,featurebase"`
+	Format      string          `json:"format" enum:"harvestr,featurebase,operational"`
 	Description string          `json:"description"`
 	Schema      json.RawMessage `json:"schema" doc:"JSON Schema (2020-12) of the payload"`
 	Example     json.RawMessage `json:"example"`

@@ -226,14 +226,15 @@ func TestEventTypes(t *testing.T) {
 	for _, item := range list["data"].([]any) {
 		et := item.(map[string]any)
 		example := et["example"].(map[string]any)
-		discriminator := map[any]string{"harvestr": "event", "featurebase": "topic"}[et["format"]]
+		discriminator := map[any]string{"harvestr": "event", "featurebase": "topic", "operational": "type"}[et["format"]]
 		if discriminator == "" || example[discriminator] != et["name"] || et["schema"].(map[string]any)["type"] != "object" {
 			t.Errorf("event type %v", et)
 		}
 		formats[et["format"].(string)]++
 	}
-	if formats["harvestr"] != 8 || formats["featurebase"] != 24 {
-		t.Errorf("got %d harvestr and %d featurebase event types, want 8 and 24", formats["harvestr"], formats["featurebase"])
+	if formats["harvestr"] != 8 || formats["featurebase"] != 24 || formats["operational"] != 4 {
+		t.Errorf("got %d harvestr, %d featurebase and %d operational event types, want 8, 24 and 4",
+			formats["harvestr"], formats["featurebase"], formats["operational"])
 	}
 }
 

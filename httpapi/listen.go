@@ -88,7 +88,7 @@ func (s *Streams) wait() <-chan struct{} {
 }
 
 type listenInput struct {
-	Format string   `query:"format" enum:"harvestr,featurebase" doc:"Only the events of this wire format; both formats' when empty."`
+	Format string   `query:"format" enum:"harvestr,featurebase,operational" doc:"Only the events of this format; both vendor formats' when empty (operational events only when asked for)."`
 	Types  []string `query:"type" doc:"Only these event types (repeat the parameter); every type of the formats when empty."`
 	// LastEventID is what an EventSource sends when it reconnects.
 	LastEventID string `header:"Last-Event-ID" doc:"Resume after this event: the id of the last delivery received. The stream then begins with the events committed since, rather than with the events committed from now on."`
@@ -106,7 +106,7 @@ type ListenSessionMessage struct {
 type ListenDeliveryMessage struct {
 	EventID string            `json:"eventId" doc:"The event's id; also the SSE message id, for Last-Event-ID."`
 	Type    string            `json:"type" doc:"The event type."`
-	Format  string            `json:"format" enum:"harvestr,featurebase" doc:"The wire format of the body and headers."`
+	Format  string            `json:"format" enum:"harvestr,featurebase,operational" doc:"The wire format of the body and headers."`
 	Headers map[string]string `json:"headers" doc:"The request's headers: Content-Type, the format's signature headers and the Standard Webhooks ones."`
 	Body    string            `json:"body" doc:"The request's body, byte for byte as signed."`
 }
@@ -165,12 +165,16 @@ func listen(svc feedwire.ListenService, streams *Streams, logger *slog.Logger) h
 // eventIDPattern is an event id: a UUID in lower case.
 var eventIDPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
-// listenTypes returns the event types a stream sends: those of format (both formats'
-// when empty), narrowed to names when there are any.
+// listenTypes returns the event types a stream sends: those of format (both vendor
+// formats' when empty), narrowed to names when there are any; names without a format
+// may name any type, operational ones too.
 func listenTypes(format string, names []string) ([]feedwire.EventType, error) {
 	formats := []feedwire.Format{feedwire.FormatHarvestr, feedwire.FormatFeaturebase}
-	if format != "" {
+	switch {
+	case format != "":
 		formats = []feedwire.Format{feedwire.Format(format)}
+	case len(names) > 0:
+		formats = append(formats, feedwire.FormatOperational)
 	}
 	var all []feedwire.EventType
 	for _, f := range formats {

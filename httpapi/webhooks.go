@@ -19,7 +19,7 @@ type webhookBody struct {
 	Name                    string               `json:"name"`
 	URL                     string               `json:"url"`
 	Description             *string              `json:"description" nullable:"true"`
-	Format                  string               `json:"format" enum:"harvestr,featurebase,slack,discord,teams,template"`
+	Format                  string               `json:"format" enum:"harvestr,featurebase,slack,discord,teams,template,operational"`
 	Topics                  []string             `json:"topics"`
 	Status                  string               `json:"status" enum:"active,paused,suspended"`
 	StatusReason            *string              `json:"statusReason" nullable:"true" doc:"Why feedwire suspended the webhook"`
@@ -154,7 +154,7 @@ type createWebhookInput struct {
 		Name          string               `json:"name" maxLength:"100"`
 		URL           string               `json:"url" format:"uri"`
 		Description   *string              `json:"description,omitempty" maxLength:"500"`
-		Format        feedwire.Format      `json:"format" enum:"harvestr,featurebase,slack,discord,teams,template" doc:"harvestr and featurebase send the vendor's body and signatures; slack, discord and teams a message in that tool's incoming-webhook JSON; template the webhook's own template. All carry the Standard Webhooks headers"`
+		Format        feedwire.Format      `json:"format" enum:"harvestr,featurebase,slack,discord,teams,template,operational" doc:"harvestr and featurebase send the vendor's body and signatures; slack, discord and teams a message in that tool's incoming-webhook JSON; template the webhook's own template; operational receives feedwire's own events (webhook.suspended, webhook.recovered, delivery.failed, job.finished) as Standard Webhooks payloads. All carry the Standard Webhooks headers"`
 		Topics        []feedwire.EventType `json:"topics" minItems:"1" doc:"Event types of the format, as GET /v1/event-types lists them; slack, discord, teams and template take all 32"`
 		Secret        *string              `json:"secret,omitempty" doc:"Generated (whsec_ and the base64 of 32 random bytes) when left out. featurebase: whsec_ and the base64 of 24 to 64 bytes. harvestr: \"\" for no secret (unsigned deliveries), or any text of 1 to 256 bytes without control characters, used as given"`
 		RequestConfig *requestConfigInput  `json:"requestConfig,omitempty"`

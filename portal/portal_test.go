@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -250,6 +251,40 @@ func TestBadWebhookForm(t *testing.T) {
 	}
 }
 
+// TestFormFormats: the form creates webhooks of the chat and operational formats, each
+// with the topics of its own fieldset, and refuses a topic of another format.
+func TestFormFormats(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	b := w.browser(t)
+	b.signIn(w.keyA)
+	csrf := b.csrf()
+	for _, c := range []struct{ format, topic string }{{"slack", "post.created"}, {"operational", "webhook.suspended"}} {
+		p := b.post("/webhooks", url.Values{"csrf": {csrf}, "name": {c.format}, "url": {"https://example.com/" + c.format},
+			"format": {c.format}, "topics": {c.topic}, "timeoutMs": {"5000"}, "ordering": {"unordered"}})
+		if p.status != http.StatusOK && p.status != http.StatusSeeOther {
+			t.Fatalf("create a %s webhook: got %d\n%s", c.format, p.status, p.body)
+		}
+	}
+	page, err := w.webhooks.Webhooks(ctx, w.wsA, feedwire.ListParams{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	formats := map[feedwire.Format][]feedwire.EventType{}
+	for _, h := range page.Items {
+		formats[h.Format] = h.Topics
+	}
+	if !slices.Equal(formats["slack"], []feedwire.EventType{"post.created"}) ||
+		!slices.Equal(formats["operational"], []feedwire.EventType{"webhook.suspended"}) {
+		t.Errorf("the form created %v", formats)
+	}
+	p := b.post("/webhooks", url.Values{"csrf": {csrf}, "name": {"mixed"}, "url": {"https://example.com/mixed"},
+		"format": {"operational"}, "topics": {"post.created"}, "timeoutMs": {"5000"}, "ordering": {"unordered"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `id="topics-error"`) {
+		t.Errorf("an operational webhook of post.created: got %d, want 422 naming the topics", p.status)
+	}
+}
+
 // TestPages renders every page of a workspace with something on it.
 func TestPages(t *testing.T) {
 	w := newWorld(t)
@@ -281,13 +316,14 @@ func TestPages(t *testing.T) {
 	}{
 		{"/", nil},
 		{"/webhooks", []string{"orders", "healthy"}},
-		{"/webhooks/new", []string{`id="topic-post.created"`, `id="topic-MESSAGE_CREATED"`}},
+		{"/webhooks/new", []string{`id="topic-post.created"`, `id="topic-MESSAGE_CREATED"`, `id="topic-slack-post.created"`,
+			`value="operational"`, `id="topic-webhook.suspended"`}},
 		{"/webhooks/" + hook.ID, []string{"<svg", `class="bar-ok"`, "line-p50", "Recover from"}},
 		{"/webhooks/" + hook.ID + "/edit", []string{`value="orders"`, "checked"}},
 		{"/deliveries", []string{d.ID}},
 		{"/deliveries?webhook=" + hook.ID + "&status=succeeded&topic=post.created&since=2020-01-01T00:00", []string{"post.created"}},
 		{"/deliveries/" + d.ID, []string{"Attempt 1", "thanks", "Retry now"}},
-		{"/event-types", []string{"MESSAGE_CREATED", "conversation_part.redacted", "JSON Schema"}},
+		{"/event-types", []string{"MESSAGE_CREATED", "conversation_part.redacted", "JSON Schema", "webhook.suspended", "operational (4)"}},
 		{"/events?type=post.created", []string{"post.created"}},
 		{"/events?resource=" + c.post.ID, []string{"post.voted"}},
 		{"/events/" + events.Items[0].ID, []string{"Open the post", "Dark mode"}},

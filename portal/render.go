@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/feedwire/feedwire"
 )
 
 // pages are the portal's templates, one set per page: the layout with the page's
@@ -99,6 +101,17 @@ var funcs = template.FuncMap{
 	"datetime": formatInputTime,
 	"answer":   lastAnswer,
 	"plural":   plural,
+	"topicID":  topicID,
+}
+
+// topicID is the id of a topic's checkbox in the fieldset of format f: "topic-" and its
+// name in its own format's, and the format's name too in a chat format's, which offers
+// the vendors' types again.
+func topicID(f feedwire.Format, t feedwire.EventType) string {
+	if t.Format() == f {
+		return "topic-" + string(t)
+	}
+	return "topic-" + string(f) + "-" + string(t)
 }
 
 // formatTime writes a time for people, in UTC like everything else feedwire shows.

@@ -181,12 +181,26 @@ type formatTopics struct {
 	Types  []wire.EventType
 }
 
+// formats returns the catalog's event types by the format they belong to: the two
+// vendors' and the operational types.
 func (p *portal) formats() []formatTopics {
+	return p.topicsOf(feedwire.FormatFeaturebase, feedwire.FormatHarvestr, feedwire.FormatOperational)
+}
+
+// formFormats returns the formats the webhook form offers, each with the event types
+// a webhook of it may take: the chat formats take both vendors'. (A template webhook
+// needs its template, which the API and the CLI take.)
+func (p *portal) formFormats() []formatTopics {
+	return p.topicsOf(feedwire.FormatFeaturebase, feedwire.FormatHarvestr, feedwire.FormatSlack, feedwire.FormatDiscord,
+		feedwire.FormatTeams, feedwire.FormatOperational)
+}
+
+func (p *portal) topicsOf(formats ...feedwire.Format) []formatTopics {
 	var fs []formatTopics
-	for _, f := range []feedwire.Format{feedwire.FormatFeaturebase, feedwire.FormatHarvestr} {
+	for _, f := range formats {
 		ft := formatTopics{Format: f}
 		for _, t := range p.Catalog {
-			if t.Format == f {
+			if slices.Contains(feedwire.EventTypesOf(f), t.Name) {
 				ft.Types = append(ft.Types, t)
 			}
 		}
@@ -197,7 +211,7 @@ func (p *portal) formats() []formatTopics {
 
 func (p *portal) newWebhookPage(w http.ResponseWriter, r *http.Request, s *session) error {
 	form := webhookForm{Format: string(feedwire.FormatFeaturebase), TimeoutMs: "5000", Ordering: string(feedwire.OrderingUnordered)}
-	p.render(w, r, s, http.StatusOK, "webhook_form", "New webhook", webhookFormView{Form: form, Formats: p.formats()})
+	p.render(w, r, s, http.StatusOK, "webhook_form", "New webhook", webhookFormView{Form: form, Formats: p.formFormats()})
 	return nil
 }
 
@@ -215,7 +229,7 @@ func (p *portal) editWebhookPage(w http.ResponseWriter, r *http.Request, s *sess
 		form.Topics = append(form.Topics, string(t))
 	}
 	controlsForm(hook, &form)
-	p.render(w, r, s, http.StatusOK, "webhook_form", "Edit "+hook.Name, webhookFormView{Webhook: hook, Form: form, Formats: p.formats()})
+	p.render(w, r, s, http.StatusOK, "webhook_form", "Edit "+hook.Name, webhookFormView{Webhook: hook, Form: form, Formats: p.formFormats()})
 	return nil
 }
 
@@ -328,7 +342,7 @@ func (p *portal) webhookFormError(w http.ResponseWriter, r *http.Request, s *ses
 	if hook != nil {
 		title = "Edit " + hook.Name
 	}
-	v := webhookFormView{Webhook: hook, Form: form, Errors: formErrors(fe), Formats: p.formats()}
+	v := webhookFormView{Webhook: hook, Form: form, Errors: formErrors(fe), Formats: p.formFormats()}
 	p.render(w, r, s, statusOf(err), "webhook_form", title, v)
 	return nil
 }

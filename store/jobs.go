@@ -156,7 +156,11 @@ func (s *Store) RunJobBatch(ctx context.Context, jobID string, size int) (done b
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE jobs SET status = ?, processed = processed + ?, position = ?,
 			updated_at = ?, finished_at = ? WHERE id = ?`, status, len(ids), position, millis(now), nullMillis(finished), jobID)
-		return err
+		if err != nil || !done {
+			return err
+		}
+		j.Status, j.Processed, j.UpdatedAt, j.FinishedAt = status, j.Processed+len(ids), now, finished
+		return recordJobFinished(ctx, tx, j)
 	})
 	return done, err
 }
@@ -243,13 +247,28 @@ func recoverFailed(ctx context.Context, tx *txn, webhookID, eventID string, due 
 	return n > 0, nil
 }
 
-// FailJob marks a job failed with the reason.
+// FailJob marks a job failed with the reason. A job that is gone (its webhook was
+// deleted) or has already finished is left as it is.
 func (s *Store) FailJob(ctx context.Context, jobID string, reason error) error {
 	return s.inTx(ctx, func(tx *txn) error {
+		j, err := jobs.scan(tx.QueryRowContext(ctx, `SELECT `+jobs.columns+` FROM jobs WHERE id = ?`, jobID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("job %s: %w", jobID, err)
+		}
+		if j.Status == feedwire.JobSucceeded || j.Status == feedwire.JobFailed {
+			return nil
+		}
 		now := s.clock()
 		msg := reason.Error()
-		_, err := tx.ExecContext(ctx, `UPDATE jobs SET status = 'failed', error = ?, updated_at = ?, finished_at = ?
+		_, err = tx.ExecContext(ctx, `UPDATE jobs SET status = 'failed', error = ?, updated_at = ?, finished_at = ?
 			WHERE id = ?`, msg, millis(now), millis(now), jobID)
-		return err
+		if err != nil {
+			return err
+		}
+		j.Status, j.Error, j.UpdatedAt, j.FinishedAt = feedwire.JobFailed, &msg, now, &now
+		return recordJobFinished(ctx, tx, j)
 	})
 }

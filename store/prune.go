@@ -94,6 +94,9 @@ func (s *Store) SuspendFailing(ctx context.Context, before time.Time) (int, erro
 			if err := holdOrRelease(ctx, tx, feedwire.WebhookActive, w, now); err != nil {
 				return err
 			}
+			if err := recordSuspended(ctx, tx, w, now); err != nil {
+				return err
+			}
 		}
 		suspended = len(failing)
 		return nil

@@ -322,6 +322,9 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 				if err := holdOrRelease(ctx, tx, feedwire.WebhookActive, w, r.Attempt.StartedAt); err != nil {
 					return err
 				}
+				if err := recordSuspended(ctx, tx, w, s.clock()); err != nil {
+					return err
+				}
 			}
 			recorded = append(recorded, r)
 		}
@@ -337,6 +340,9 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 			return err
 		}
 		if err := updateAttempted(ctx, tx, recorded, webhooks); err != nil {
+			return err
+		}
+		if err := recordDeliveriesFailed(ctx, tx, recorded, webhooks, s.clock()); err != nil {
 			return err
 		}
 		for _, w := range webhooks {

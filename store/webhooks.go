@@ -286,7 +286,14 @@ func (s *Store) UpdateWebhook(ctx context.Context, workspaceID, id string, p fee
 		if err := setTopics(ctx, tx, &after); err != nil {
 			return err
 		}
-		return holdOrRelease(ctx, tx, before.Status, &after, after.UpdatedAt)
+		due := tx.deliveries
+		if err := holdOrRelease(ctx, tx, before.Status, &after, after.UpdatedAt); err != nil {
+			return err
+		}
+		if before.Status == feedwire.WebhookSuspended && after.Status == feedwire.WebhookActive {
+			return recordRecovered(ctx, tx, &after, deref(before.StatusReason), tx.deliveries-due, after.UpdatedAt)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

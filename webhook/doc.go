@@ -1,6 +1,7 @@
 // Package webhook is feedwire's wire contract, for senders and receivers alike: the
 // payload of every event in both wire formats (harvestr and featurebase), byte for byte
-// as the vendors document them, and the three signature schemes.
+// as the vendors document them, the payloads of feedwire's own operational events
+// (OperationalEvent), and the three signature schemes.
 //
 // A receiver verifies and decodes deliveries with a Handler:
 //

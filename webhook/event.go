@@ -83,7 +83,7 @@ const (
 	EventConversationPartRedacted      = "conversation_part.redacted"      // FeaturebaseEvent[ConversationPart]
 )
 
-// eventTypes maps each of the 32 event types to a new value of its typed event.
+// eventTypes maps each of the 36 event types to a new value of its typed event.
 var eventTypes = map[string]func() any{
 	EventFeedbackCreated:  func() any { return new(HarvestrEvent[Feedback]) },
 	EventFeedbackUpdated:  func() any { return new(HarvestrEvent[Feedback]) },
@@ -119,6 +119,11 @@ var eventTypes = map[string]func() any{
 	EventConversationContactDetached:   func() any { return new(FeaturebaseEvent[Conversation]) },
 	EventConversationRead:              func() any { return new(FeaturebaseEvent[Conversation]) },
 	EventConversationPartRedacted:      func() any { return new(FeaturebaseEvent[ConversationPart]) },
+
+	EventWebhookSuspended: func() any { return new(OperationalEvent[WebhookSuspended]) },
+	EventWebhookRecovered: func() any { return new(OperationalEvent[WebhookRecovered]) },
+	EventDeliveryFailed:   func() any { return new(OperationalEvent[DeliveryFailed]) },
+	EventJobFinished:      func() any { return new(OperationalEvent[JobFinished]) },
 }
 
 // ErrUnknownEvent means a body names an event type this package does not know.
@@ -129,19 +134,21 @@ type Envelope struct {
 	// ID is the envelope id: the same on every retry of a delivery, so receivers can
 	// drop duplicates by it.
 	ID string
-	// Type is the event (harvestr) or topic (featurebase), such as MESSAGE_CREATED or
-	// post.created.
+	// Type is the event (harvestr), topic (featurebase) or type (operational), such as
+	// MESSAGE_CREATED, post.created or webhook.suspended.
 	Type string
-	// Format is FormatHarvestr or FormatFeaturebase.
+	// Format is FormatHarvestr, FormatFeaturebase or FormatOperational.
 	Format string
 }
 
-// ReadEnvelope reads a delivery's envelope id and event type.
+// ReadEnvelope reads a delivery's envelope id and event type. An operational body
+// carries no id: its delivery's id is in the webhook-id header alone, so ID is empty.
 func ReadEnvelope(body []byte) (Envelope, error) {
 	var e struct {
 		ID    string `json:"id"`
 		Event string `json:"event"`
 		Topic string `json:"topic"`
+		Type  string `json:"type"`
 	}
 	if err := json.Unmarshal(body, &e); err != nil {
 		return Envelope{}, fmt.Errorf("webhook: the body is not a JSON object: %w", err)
@@ -151,14 +158,17 @@ func ReadEnvelope(body []byte) (Envelope, error) {
 		return Envelope{ID: e.ID, Type: e.Topic, Format: FormatFeaturebase}, nil
 	case e.Event != "":
 		return Envelope{ID: e.ID, Type: e.Event, Format: FormatHarvestr}, nil
+	case e.Type != "":
+		return Envelope{Type: e.Type, Format: FormatOperational}, nil
 	}
-	return Envelope{}, fmt.Errorf("%w: the body has neither event nor topic", ErrUnknownEvent)
+	return Envelope{}, fmt.Errorf("%w: the body has no event, topic or type", ErrUnknownEvent)
 }
 
 // Decode decodes a delivery into the typed event of its type: a
 // *HarvestrEvent[Message] for MESSAGE_CREATED, a *FeaturebaseEvent[Post] for
 // post.created, a *FeaturebaseEvent[ConversationPart] for conversation.user.replied,
-// and so on for all 32 types.
+// and so on for all 32 types; an *OperationalEvent[WebhookSuspended] for
+// webhook.suspended, and so on for the 4 operational types.
 func Decode(body []byte) (any, error) {
 	env, err := ReadEnvelope(body)
 	if err != nil {
@@ -175,7 +185,8 @@ func Decode(body []byte) (any, error) {
 	return event, nil
 }
 
-// EventTypes returns the 32 event types Decode knows, in no particular order.
+// EventTypes returns the 36 event types Decode knows, the vendors' 32 and the 4
+// operational ones, in no particular order.
 func EventTypes() []string {
 	names := make([]string, 0, len(eventTypes))
 	for name := range eventTypes {

@@ -55,7 +55,7 @@ func NewHandler(secret string, opts ...Option) *Handler {
 // EventMessageCreated, FeaturebaseEvent[Post] for EventPostCreated, and so on.
 //
 // Like http.ServeMux given a bad pattern, On panics when eventType is not one of the
-// 32 types or T is not its typed event: a mistake that would otherwise answer every
+// 36 types or T is not its typed event: a mistake that would otherwise answer every
 // such delivery 200 with an empty event shows when the receiver starts.
 func On[T any](h *Handler, eventType string, fn func(ctx context.Context, event *T) error) {
 	newEvent, ok := eventTypes[eventType]
@@ -117,6 +117,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.refuse(w, r, http.StatusBadRequest, err.Error())
 		return
+	}
+	if env.ID == "" {
+		env.ID = r.Header.Get(HeaderWebhookID) // an operational body carries no id of its own
 	}
 	if h.Deduplicator != nil && h.Deduplicator.Seen(env.ID) {
 		w.WriteHeader(http.StatusOK)

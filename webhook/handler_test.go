@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -18,8 +19,8 @@ import (
 	"github.com/feedwire/feedwire/wire"
 )
 
-// catalogBodies returns the example payload of each of the 32 event types, built by
-// the code that builds real deliveries.
+// catalogBodies returns the example payload of each event type, the vendors' 32 and the
+// operational ones, built by the code that builds real deliveries.
 func catalogBodies(t *testing.T) map[string][]byte {
 	t.Helper()
 	types, err := wire.Catalog()
@@ -30,8 +31,8 @@ func catalogBodies(t *testing.T) map[string][]byte {
 	for _, et := range types {
 		bodies[string(et.Name)] = et.Example
 	}
-	if len(bodies) != 32 {
-		t.Fatalf("the catalog has %d event types, want 32", len(bodies))
+	if len(bodies) != len(webhook.EventTypes()) {
+		t.Fatalf("the catalog has %d event types, and Decode knows %d", len(bodies), len(webhook.EventTypes()))
 	}
 	return bodies
 }
@@ -143,6 +144,47 @@ func TestHandler(t *testing.T) {
 	}
 	if !strings.Contains(fmt.Sprint(got), "post:Dark mode") {
 		t.Error("lost the first delivery")
+	}
+}
+
+// TestHandlerOperational: an operational delivery, whose body carries no id, is
+// verified by its Standard Webhooks headers, decoded to its typed event, and dropped
+// as a duplicate by its webhook-id header.
+func TestHandlerOperational(t *testing.T) {
+	body := catalogBodies(t)[webhook.EventWebhookSuspended]
+	h := webhook.NewHandler(testSecret)
+	h.Deduplicator = webhook.NewMemoryDeduplicator(10)
+	var got []string
+	webhook.On(h, webhook.EventWebhookSuspended, func(_ context.Context, e *webhook.OperationalEvent[webhook.WebhookSuspended]) error {
+		got = append(got, e.Data.WebhookID+": "+e.Data.Reason)
+		return nil
+	})
+	first, err := webhooktest.NewRequest(testSecret, "/webhooks", body, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Header.Get(webhook.HeaderWebhookID) == "" || first.Header.Get(webhook.HeaderHarvestrSignature) != "" ||
+		first.Header.Get(webhook.HeaderFeaturebaseSignature) != "" {
+		t.Errorf("headers %v, want the Standard Webhooks ones alone", first.Header)
+	}
+	retry := first.Clone(context.Background())
+	retry.Body = io.NopCloser(bytes.NewReader(body))
+	second, err := webhooktest.NewRequest(testSecret, "/webhooks", body, time.Now()) // another delivery of it
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range []*http.Request{first, retry, second} {
+		if code := serve(h, req); code != 200 {
+			t.Errorf("%s: %d, want 200", req.Header.Get(webhook.HeaderWebhookID), code)
+		}
+	}
+	want := []string{"65a1f0c2e4b3d5a6c7e8f902: the endpoint answered 410 Gone", "65a1f0c2e4b3d5a6c7e8f902: the endpoint answered 410 Gone"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("handled %q, want %q (the retry dropped)", got, want)
+	}
+	unsigned := httptest.NewRequest("POST", "/webhooks", bytes.NewReader(body))
+	if code := serve(h, unsigned); code != 401 {
+		t.Errorf("unsigned: %d, want 401", code)
 	}
 }
 
@@ -287,6 +329,7 @@ func TestEventConstants(t *testing.T) {
 		webhook.EventConversationPriorityUpdated, webhook.EventConversationHandoverRequested, webhook.EventConversationDeleted,
 		webhook.EventConversationContactAttached, webhook.EventConversationContactDetached, webhook.EventConversationRead,
 		webhook.EventConversationPartRedacted,
+		webhook.EventWebhookSuspended, webhook.EventWebhookRecovered, webhook.EventDeliveryFailed, webhook.EventJobFinished,
 	}
 	bodies := catalogBodies(t)
 	seen := map[string]bool{}

@@ -127,10 +127,10 @@ const (
 // the period ends, when the vendor headers move to the new secret. For "harvestr",
 // X-Harvestr-Webhook-Id and, when that secret is not empty,
 // X-Harvestr-Webhook-Signature; for "featurebase", X-Webhook-Timestamp and
-// X-Webhook-Signature. Then the Standard Webhooks ones: webhook-id and
-// webhook-timestamp always, and webhook-signature with a signature for each non-empty
-// secret (two during a grace period), left out when there is none: a receiver that
-// checks it verifies with the old secret or the new one alike.
+// X-Webhook-Signature; for "operational", none. Then the Standard Webhooks ones:
+// webhook-id and webhook-timestamp always, and webhook-signature with a signature for
+// each non-empty secret (two during a grace period), left out when there is none: a
+// receiver that checks it verifies with the old secret or the new one alike.
 func SignHeaders(h http.Header, format, webhookID, envelopeID string, body []byte, now time.Time, secrets ...string) error {
 	var vendorKey string
 	if len(secrets) > 0 {
@@ -149,6 +149,8 @@ func SignHeaders(h http.Header, format, webhookID, envelopeID string, body []byt
 		}
 		h.Set(HeaderFeaturebaseTimestamp, strconv.FormatInt(ts, 10))
 		h.Set(HeaderFeaturebaseSignature, SignFeaturebase(vendorKey, ts, body))
+	case FormatOperational:
+		// No vendor's: the Standard Webhooks headers alone.
 	default:
 		return fmt.Errorf("webhook: unknown format %q", format)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,7 +23,7 @@ type EventType struct {
 }
 
 // Catalog returns every event type feedwire emits, in the order the formats' documents
-// list them. It builds each example with the same code that builds real events.
+// list them, then the operational types. It builds each example with the same code that builds real events.
 func Catalog() ([]EventType, error) {
 	var types []EventType
 	for _, e := range harvestrExamples() {
@@ -36,7 +37,11 @@ func Catalog() ([]EventType, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(types, featurebase...), nil
+	operational, err := operationalCatalog()
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(types, featurebase, operational), nil
 }
 
 // ExampleEvent returns the example event of an event type, the one the catalog shows,
@@ -55,6 +60,11 @@ func ExampleEvent(t feedwire.EventType) (*feedwire.Event, error) {
 	for i, e := range featurebaseExamples() {
 		if e.topic == t {
 			return e.exampleEvent(i)
+		}
+	}
+	for _, e := range operationalExamples() {
+		if e.name == t {
+			return e.exampleEvent()
 		}
 	}
 	return nil, feedwire.NotFound("no example of event type %q", t)

@@ -78,8 +78,11 @@ func FeaturebaseBody(id, webhookID string, ev *feedwire.Event) ([]byte, error) {
 
 // Body returns the body of a delivery of ev in the format of its type.
 func Body(envelopeID, webhookID string, ev *feedwire.Event) ([]byte, error) {
-	if ev.Type.Format() == feedwire.FormatFeaturebase {
+	switch ev.Type.Format() {
+	case feedwire.FormatFeaturebase:
 		return FeaturebaseBody(envelopeID, webhookID, ev)
+	case feedwire.FormatOperational:
+		return OperationalBody(ev)
 	}
 	return HarvestrBody(envelopeID, ev)
 }

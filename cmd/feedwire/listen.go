@@ -30,7 +30,7 @@ func runListen(ctx context.Context, e env, args []string) error {
 			"  feedwire listen --forward-to http://127.0.0.1:3000/webhooks\n"+
 			"  export FEEDWIRE_WEBHOOK_SECRET=$(feedwire listen --print-secret)\n  feedwire listen --json | jq .")
 	connect := remoteFlags(fs, e)
-	format := fs.String("format", "", "harvestr or featurebase; both when empty")
+	format := fs.String("format", "", "harvestr, featurebase or operational; both vendor formats when empty")
 	topics := fs.String("topics", "", "comma-separated event types; all of the format when empty")
 	forwardTo := fs.String("forward-to", "", "also POST each verified delivery, unchanged, to this URL")
 	raw := fs.Bool("json", false, "print each delivery's body on one line, nothing else")
@@ -39,8 +39,10 @@ func runListen(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format != "" && *format != string(feedwire.FormatHarvestr) && *format != string(feedwire.FormatFeaturebase) {
-		return usageError("listen: --format must be harvestr or featurebase")
+	switch feedwire.Format(*format) {
+	case "", feedwire.FormatHarvestr, feedwire.FormatFeaturebase, feedwire.FormatOperational:
+	default:
+		return usageError("listen: --format must be harvestr, featurebase or operational")
 	}
 	if *forwardTo != "" {
 		if u, err := url.Parse(*forwardTo); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

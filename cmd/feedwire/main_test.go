@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/internal/testpg"
 	"github.com/feedwire/feedwire/wire"
 )
@@ -293,8 +294,9 @@ func TestOpenAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if webhooks, _ := doc["webhooks"].(map[string]any); len(webhooks) != 32 || len(catalog) != 32 {
-		t.Errorf("got %d webhooks in the OpenAPI document and %d event types, want 32", len(webhooks), len(catalog))
+	want := len(feedwire.VendorEventTypes) + len(feedwire.OperationalEventTypes)
+	if webhooks, _ := doc["webhooks"].(map[string]any); len(webhooks) != want || len(catalog) != want {
+		t.Errorf("got %d webhooks in the OpenAPI document and %d event types, want %d", len(webhooks), len(catalog), want)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/client"
 )
 
@@ -16,11 +17,15 @@ func runTrigger(ctx context.Context, e env, args []string) error {
 		"Resources it needs first (a user, a post, a conversation) emit their own events too.",
 		"  feedwire trigger post.created\n  feedwire trigger MESSAGE_UPDATED\n  feedwire trigger conversation.admin.snoozed")
 	connect := remoteFlags(fs, e)
-	r, names, err := parseRemote(fs, connect, args, 1, "an event type (feedwire events types lists the 32)")
+	r, names, err := parseRemote(fs, connect, args, 1, "an event type of the vendors' 32 (feedwire events types lists them)")
 	if err != nil {
 		return err
 	}
 	fire, ok := triggers[names[0]]
+	if !ok && feedwire.EventType(names[0]).Operational() {
+		return usageError(fmt.Sprintf("trigger: %s is one of feedwire's own events, which happen to webhooks rather than "+
+			"to resources; send its example to an operational webhook with: feedwire webhooks test WEBHOOK_ID --event %[1]s", names[0]))
+	}
 	if !ok {
 		known := make([]string, 0, len(triggers))
 		for name := range triggers {

@@ -131,7 +131,7 @@ func webhooksCreate(ctx context.Context, e env, args []string) error {
 	connect := remoteFlags(fs, e)
 	name := fs.String("name", "", "a name for people")
 	url := fs.String("url", "", "the endpoint")
-	format := fs.String("format", "harvestr", "harvestr, featurebase, slack, discord, teams or template")
+	format := fs.String("format", "harvestr", "harvestr, featurebase, slack, discord, teams, template or operational")
 	topics := fs.String("topics", "", "comma-separated event types of the format (feedwire events types lists them)")
 	schedule := fs.String("retry-schedule", "", "comma-separated delays between attempts; the default spans about 3 days")
 	secret := fs.String("secret", "", "the secret `TEXT`, generated when not given: whsec_ and base64; for harvestr also any text, or \"\" for none")

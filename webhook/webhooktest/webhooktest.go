@@ -4,6 +4,7 @@ package webhooktest
 
 import (
 	"bytes"
+	"crypto/rand"
 	"net/http"
 	"time"
 
@@ -26,6 +27,10 @@ func NewRequest(secret, target string, body []byte, now time.Time) (*http.Reques
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if env.ID == "" {
+		// An operational body carries no id; its delivery's id is the webhook-id header's.
+		env.ID = "msg_" + rand.Text()
+	}
 	if err := webhook.SignHeaders(req.Header, env.Format, WebhookID, env.ID, body, now, secret); err != nil {
 		return nil, err
 	}

@@ -3027,6 +3027,7 @@ const (
 	CreateWebhookRequestFormatDiscord     CreateWebhookRequestFormat = "discord"
 	CreateWebhookRequestFormatFeaturebase CreateWebhookRequestFormat = "featurebase"
 	CreateWebhookRequestFormatHarvestr    CreateWebhookRequestFormat = "harvestr"
+	CreateWebhookRequestFormatOperational CreateWebhookRequestFormat = "operational"
 	CreateWebhookRequestFormatSlack       CreateWebhookRequestFormat = "slack"
 	CreateWebhookRequestFormatTeams       CreateWebhookRequestFormat = "teams"
 	CreateWebhookRequestFormatTemplate    CreateWebhookRequestFormat = "template"
@@ -3040,6 +3041,8 @@ func (e CreateWebhookRequestFormat) Valid() bool {
 	case CreateWebhookRequestFormatFeaturebase:
 		return true
 	case CreateWebhookRequestFormatHarvestr:
+		return true
+	case CreateWebhookRequestFormatOperational:
 		return true
 	case CreateWebhookRequestFormatSlack:
 		return true
@@ -3115,6 +3118,147 @@ func (e DeliveryStatus) Valid() bool {
 	case DeliveryStatusPending:
 		return true
 	case DeliveryStatusSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeliveryFailedEventDataErrorClass.
+const (
+	DeliveryFailedEventDataErrorClassBlocked  DeliveryFailedEventDataErrorClass = "blocked"
+	DeliveryFailedEventDataErrorClassConnect  DeliveryFailedEventDataErrorClass = "connect"
+	DeliveryFailedEventDataErrorClassDns      DeliveryFailedEventDataErrorClass = "dns"
+	DeliveryFailedEventDataErrorClassRedirect DeliveryFailedEventDataErrorClass = "redirect"
+	DeliveryFailedEventDataErrorClassStatus   DeliveryFailedEventDataErrorClass = "status"
+	DeliveryFailedEventDataErrorClassTimeout  DeliveryFailedEventDataErrorClass = "timeout"
+	DeliveryFailedEventDataErrorClassTls      DeliveryFailedEventDataErrorClass = "tls"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryFailedEventDataErrorClass enum.
+func (e DeliveryFailedEventDataErrorClass) Valid() bool {
+	switch e {
+	case DeliveryFailedEventDataErrorClassBlocked:
+		return true
+	case DeliveryFailedEventDataErrorClassConnect:
+		return true
+	case DeliveryFailedEventDataErrorClassDns:
+		return true
+	case DeliveryFailedEventDataErrorClassRedirect:
+		return true
+	case DeliveryFailedEventDataErrorClassStatus:
+		return true
+	case DeliveryFailedEventDataErrorClassTimeout:
+		return true
+	case DeliveryFailedEventDataErrorClassTls:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeliveryFailedEventDataEventType.
+const (
+	COMPONENTCREATED              DeliveryFailedEventDataEventType = "COMPONENT_CREATED"
+	COMPONENTUPDATED              DeliveryFailedEventDataEventType = "COMPONENT_UPDATED"
+	ChangelogPublished            DeliveryFailedEventDataEventType = "changelog.published"
+	CommentCreated                DeliveryFailedEventDataEventType = "comment.created"
+	CommentDeleted                DeliveryFailedEventDataEventType = "comment.deleted"
+	CommentUpdated                DeliveryFailedEventDataEventType = "comment.updated"
+	ConversationAdminAssigned     DeliveryFailedEventDataEventType = "conversation.admin.assigned"
+	ConversationAdminClosed       DeliveryFailedEventDataEventType = "conversation.admin.closed"
+	ConversationAdminNoted        DeliveryFailedEventDataEventType = "conversation.admin.noted"
+	ConversationAdminOpened       DeliveryFailedEventDataEventType = "conversation.admin.opened"
+	ConversationAdminReplied      DeliveryFailedEventDataEventType = "conversation.admin.replied"
+	ConversationAdminSnoozed      DeliveryFailedEventDataEventType = "conversation.admin.snoozed"
+	ConversationAdminUnsnoozed    DeliveryFailedEventDataEventType = "conversation.admin.unsnoozed"
+	ConversationContactAttached   DeliveryFailedEventDataEventType = "conversation.contact.attached"
+	ConversationContactDetached   DeliveryFailedEventDataEventType = "conversation.contact.detached"
+	ConversationDeleted           DeliveryFailedEventDataEventType = "conversation.deleted"
+	ConversationHandoverRequested DeliveryFailedEventDataEventType = "conversation.handover_requested"
+	ConversationPartRedacted      DeliveryFailedEventDataEventType = "conversation_part.redacted"
+	ConversationPriorityUpdated   DeliveryFailedEventDataEventType = "conversation.priority.updated"
+	ConversationRead              DeliveryFailedEventDataEventType = "conversation.read"
+	ConversationUserCreated       DeliveryFailedEventDataEventType = "conversation.user.created"
+	ConversationUserReplied       DeliveryFailedEventDataEventType = "conversation.user.replied"
+	DISCOVERYCREATED              DeliveryFailedEventDataEventType = "DISCOVERY_CREATED"
+	DISCOVERYUPDATED              DeliveryFailedEventDataEventType = "DISCOVERY_UPDATED"
+	FEEDBACKCREATED               DeliveryFailedEventDataEventType = "FEEDBACK_CREATED"
+	FEEDBACKUPDATED               DeliveryFailedEventDataEventType = "FEEDBACK_UPDATED"
+	MESSAGECREATED                DeliveryFailedEventDataEventType = "MESSAGE_CREATED"
+	MESSAGEUPDATED                DeliveryFailedEventDataEventType = "MESSAGE_UPDATED"
+	PostCreated                   DeliveryFailedEventDataEventType = "post.created"
+	PostDeleted                   DeliveryFailedEventDataEventType = "post.deleted"
+	PostUpdated                   DeliveryFailedEventDataEventType = "post.updated"
+	PostVoted                     DeliveryFailedEventDataEventType = "post.voted"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryFailedEventDataEventType enum.
+func (e DeliveryFailedEventDataEventType) Valid() bool {
+	switch e {
+	case COMPONENTCREATED:
+		return true
+	case COMPONENTUPDATED:
+		return true
+	case ChangelogPublished:
+		return true
+	case CommentCreated:
+		return true
+	case CommentDeleted:
+		return true
+	case CommentUpdated:
+		return true
+	case ConversationAdminAssigned:
+		return true
+	case ConversationAdminClosed:
+		return true
+	case ConversationAdminNoted:
+		return true
+	case ConversationAdminOpened:
+		return true
+	case ConversationAdminReplied:
+		return true
+	case ConversationAdminSnoozed:
+		return true
+	case ConversationAdminUnsnoozed:
+		return true
+	case ConversationContactAttached:
+		return true
+	case ConversationContactDetached:
+		return true
+	case ConversationDeleted:
+		return true
+	case ConversationHandoverRequested:
+		return true
+	case ConversationPartRedacted:
+		return true
+	case ConversationPriorityUpdated:
+		return true
+	case ConversationRead:
+		return true
+	case ConversationUserCreated:
+		return true
+	case ConversationUserReplied:
+		return true
+	case DISCOVERYCREATED:
+		return true
+	case DISCOVERYUPDATED:
+		return true
+	case FEEDBACKCREATED:
+		return true
+	case FEEDBACKUPDATED:
+		return true
+	case MESSAGECREATED:
+		return true
+	case MESSAGEUPDATED:
+		return true
+	case PostCreated:
+		return true
+	case PostDeleted:
+		return true
+	case PostUpdated:
+		return true
+	case PostVoted:
 		return true
 	default:
 		return false
@@ -3200,6 +3344,7 @@ func (e DiscoveryStateListObject) Valid() bool {
 const (
 	EventFormatFeaturebase EventFormat = "featurebase"
 	EventFormatHarvestr    EventFormat = "harvestr"
+	EventFormatOperational EventFormat = "operational"
 )
 
 // Valid indicates whether the value is a known member of the EventFormat enum.
@@ -3208,6 +3353,8 @@ func (e EventFormat) Valid() bool {
 	case EventFormatFeaturebase:
 		return true
 	case EventFormatHarvestr:
+		return true
+	case EventFormatOperational:
 		return true
 	default:
 		return false
@@ -3248,6 +3395,7 @@ func (e EventListObject) Valid() bool {
 const (
 	EventTypeFormatFeaturebase EventTypeFormat = "featurebase"
 	EventTypeFormatHarvestr    EventTypeFormat = "harvestr"
+	EventTypeFormatOperational EventTypeFormat = "operational"
 )
 
 // Valid indicates whether the value is a known member of the EventTypeFormat enum.
@@ -3256,6 +3404,8 @@ func (e EventTypeFormat) Valid() bool {
 	case EventTypeFormatFeaturebase:
 		return true
 	case EventTypeFormatHarvestr:
+		return true
+	case EventTypeFormatOperational:
 		return true
 	default:
 		return false
@@ -3339,16 +3489,16 @@ func (e FilterTestObject) Valid() bool {
 
 // Defines values for JobKind.
 const (
-	Recover JobKind = "recover"
-	Replay  JobKind = "replay"
+	JobKindRecover JobKind = "recover"
+	JobKindReplay  JobKind = "replay"
 )
 
 // Valid indicates whether the value is a known member of the JobKind enum.
 func (e JobKind) Valid() bool {
 	switch e {
-	case Recover:
+	case JobKindRecover:
 		return true
-	case Replay:
+	case JobKindReplay:
 		return true
 	default:
 		return false
@@ -3388,6 +3538,42 @@ func (e JobStatus) Valid() bool {
 	case JobStatusRunning:
 		return true
 	case JobStatusSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JobFinishedEventDataKind.
+const (
+	JobFinishedEventDataKindRecover JobFinishedEventDataKind = "recover"
+	JobFinishedEventDataKindReplay  JobFinishedEventDataKind = "replay"
+)
+
+// Valid indicates whether the value is a known member of the JobFinishedEventDataKind enum.
+func (e JobFinishedEventDataKind) Valid() bool {
+	switch e {
+	case JobFinishedEventDataKindRecover:
+		return true
+	case JobFinishedEventDataKindReplay:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JobFinishedEventDataStatus.
+const (
+	JobFinishedEventDataStatusFailed    JobFinishedEventDataStatus = "failed"
+	JobFinishedEventDataStatusSucceeded JobFinishedEventDataStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the JobFinishedEventDataStatus enum.
+func (e JobFinishedEventDataStatus) Valid() bool {
+	switch e {
+	case JobFinishedEventDataStatusFailed:
+		return true
+	case JobFinishedEventDataStatusSucceeded:
 		return true
 	default:
 		return false
@@ -4284,6 +4470,7 @@ const (
 	WebhookFormatDiscord     WebhookFormat = "discord"
 	WebhookFormatFeaturebase WebhookFormat = "featurebase"
 	WebhookFormatHarvestr    WebhookFormat = "harvestr"
+	WebhookFormatOperational WebhookFormat = "operational"
 	WebhookFormatSlack       WebhookFormat = "slack"
 	WebhookFormatTeams       WebhookFormat = "teams"
 	WebhookFormatTemplate    WebhookFormat = "template"
@@ -4297,6 +4484,8 @@ func (e WebhookFormat) Valid() bool {
 	case WebhookFormatFeaturebase:
 		return true
 	case WebhookFormatHarvestr:
+		return true
+	case WebhookFormatOperational:
 		return true
 	case WebhookFormatSlack:
 		return true
@@ -4454,6 +4643,7 @@ func (e ListDeliveriesParamsStatus) Valid() bool {
 const (
 	ListenParamsFormatFeaturebase ListenParamsFormat = "featurebase"
 	ListenParamsFormatHarvestr    ListenParamsFormat = "harvestr"
+	ListenParamsFormatOperational ListenParamsFormat = "operational"
 )
 
 // Valid indicates whether the value is a known member of the ListenParamsFormat enum.
@@ -4462,6 +4652,8 @@ func (e ListenParamsFormat) Valid() bool {
 	case ListenParamsFormatFeaturebase:
 		return true
 	case ListenParamsFormatHarvestr:
+		return true
+	case ListenParamsFormatOperational:
 		return true
 	default:
 		return false
@@ -6692,7 +6884,7 @@ type CreateWebhookRequest struct {
 	// Filter Delivers only the events whose payload matches: a JSON object of dotted paths into the payload as GET /v1/events shows it (the harvestr or featurebase body of the event's type, whatever this webhook's format) and the values they must have, with the operators $eq, $ne, $in, $nin, $exists, $gt, $gte, $lt, $lte, and $and/$or over arrays of filters, such as {"data.channel": "MAIL"} or {"data.item.upvotes": {"$gte": 10}}; see the README. An event it rejects gets no delivery at all. At most 8 KiB
 	Filter *map[string]interface{} `json:"filter,omitempty"`
 
-	// Format harvestr and featurebase send the vendor's body and signatures; slack, discord and teams a message in that tool's incoming-webhook JSON; template the webhook's own template. All carry the Standard Webhooks headers
+	// Format harvestr and featurebase send the vendor's body and signatures; slack, discord and teams a message in that tool's incoming-webhook JSON; template the webhook's own template; operational receives feedwire's own events (webhook.suspended, webhook.recovered, delivery.failed, job.finished) as Standard Webhooks payloads. All carry the Standard Webhooks headers
 	Format CreateWebhookRequestFormat `json:"format"`
 	Name   string                     `json:"name"`
 
@@ -6717,7 +6909,7 @@ type CreateWebhookRequest struct {
 	Url    string   `json:"url"`
 }
 
-// CreateWebhookRequestFormat harvestr and featurebase send the vendor's body and signatures; slack, discord and teams a message in that tool's incoming-webhook JSON; template the webhook's own template. All carry the Standard Webhooks headers
+// CreateWebhookRequestFormat harvestr and featurebase send the vendor's body and signatures; slack, discord and teams a message in that tool's incoming-webhook JSON; template the webhook's own template; operational receives feedwire's own events (webhook.suspended, webhook.recovered, delivery.failed, job.finished) as Standard Webhooks payloads. All carry the Standard Webhooks headers
 type CreateWebhookRequestFormat string
 
 // CreateWebhookRequestOrdering Default unordered
@@ -6788,6 +6980,32 @@ type DeliveryObject string
 
 // DeliveryStatus defines model for Delivery.Status.
 type DeliveryStatus string
+
+// DeliveryFailedEvent defines model for DeliveryFailedEvent.
+type DeliveryFailedEvent struct {
+	Data struct {
+		Attempts   int                               `json:"attempts"`
+		DeliveryId string                            `json:"deliveryId"`
+		ErrorClass DeliveryFailedEventDataErrorClass `json:"errorClass"`
+		EventId    string                            `json:"eventId"`
+		EventType  DeliveryFailedEventDataEventType  `json:"eventType"`
+		LastStatus struct {
+			At      time.Time `json:"at"`
+			Code    int       `json:"code"`
+			Message string    `json:"message"`
+		} `json:"lastStatus"`
+		WebhookId   string `json:"webhookId"`
+		WebhookName string `json:"webhookName"`
+	} `json:"data"`
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// DeliveryFailedEventDataErrorClass defines model for DeliveryFailedEvent.Data.ErrorClass.
+type DeliveryFailedEventDataErrorClass string
+
+// DeliveryFailedEventDataEventType defines model for DeliveryFailedEvent.Data.EventType.
+type DeliveryFailedEventDataEventType string
 
 // DeliveryList defines model for DeliveryList.
 type DeliveryList struct {
@@ -7101,6 +7319,31 @@ type JobObject string
 
 // JobStatus defines model for Job.Status.
 type JobStatus string
+
+// JobFinishedEvent defines model for JobFinishedEvent.
+type JobFinishedEvent struct {
+	Data struct {
+		CreatedAt  time.Time                    `json:"createdAt"`
+		Error      nullable.Nullable[string]    `json:"error"`
+		FinishedAt time.Time                    `json:"finishedAt"`
+		JobId      string                       `json:"jobId"`
+		Kind       JobFinishedEventDataKind     `json:"kind"`
+		Processed  int                          `json:"processed"`
+		Since      time.Time                    `json:"since"`
+		Status     JobFinishedEventDataStatus   `json:"status"`
+		Total      int                          `json:"total"`
+		Until      nullable.Nullable[time.Time] `json:"until"`
+		WebhookId  string                       `json:"webhookId"`
+	} `json:"data"`
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// JobFinishedEventDataKind defines model for JobFinishedEvent.Data.Kind.
+type JobFinishedEventDataKind string
+
+// JobFinishedEventDataStatus defines model for JobFinishedEvent.Data.Status.
+type JobFinishedEventDataStatus string
 
 // LastStatus defines model for LastStatus.
 type LastStatus struct {
@@ -7946,6 +8189,20 @@ type WebhookPatchOrdering string
 // WebhookPatchStatus active resumes a paused or suspended webhook and resets its health
 type WebhookPatchStatus string
 
+// WebhookRecoveredEvent defines model for WebhookRecoveredEvent.
+type WebhookRecoveredEvent struct {
+	Data struct {
+		RecoveredAt     time.Time `json:"recoveredAt"`
+		Released        int       `json:"released"`
+		SuspendedReason string    `json:"suspendedReason"`
+		Url             string    `json:"url"`
+		WebhookId       string    `json:"webhookId"`
+		WebhookName     string    `json:"webhookName"`
+	} `json:"data"`
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
 // WebhookSecret defines model for WebhookSecret.
 type WebhookSecret struct {
 	Object WebhookSecretObject `json:"object"`
@@ -7957,6 +8214,25 @@ type WebhookSecret struct {
 
 // WebhookSecretObject defines model for WebhookSecret.Object.
 type WebhookSecretObject string
+
+// WebhookSuspendedEvent defines model for WebhookSuspendedEvent.
+type WebhookSuspendedEvent struct {
+	Data struct {
+		FailingSince nullable.Nullable[time.Time] `json:"failingSince"`
+		LastStatus   struct {
+			At      time.Time `json:"at"`
+			Code    int       `json:"code"`
+			Message string    `json:"message"`
+		} `json:"lastStatus"`
+		Reason      string    `json:"reason"`
+		SuspendedAt time.Time `json:"suspendedAt"`
+		Url         string    `json:"url"`
+		WebhookId   string    `json:"webhookId"`
+		WebhookName string    `json:"webhookName"`
+	} `json:"data"`
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
 
 // WebhookTemplate defines model for WebhookTemplate.
 type WebhookTemplate struct {
@@ -8188,7 +8464,7 @@ type CreateFeedbackParams struct {
 
 // ListenParams defines parameters for Listen.
 type ListenParams struct {
-	// Format Only the events of this wire format; both formats' when empty.
+	// Format Only the events of this format; both vendor formats' when empty (operational events only when asked for).
 	Format *ListenParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
 	// Type Only these event types (repeat the parameter); every type of the formats when empty.
@@ -8816,6 +9092,30 @@ type WebhookConversationPartRedactedParams struct {
 	WebhookSignature string `json:"webhook-signature"`
 }
 
+// WebhookDeliveryFailedParams defines parameters for WebhookDeliveryFailed.
+type WebhookDeliveryFailedParams struct {
+	// WebhookId Standard Webhooks: the id of the message (the envelope id), the same in every attempt of one delivery; receivers drop repeats by it.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp Standard Webhooks: Unix seconds when the attempt was signed; receivers refuse one too far from their clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature Standard Webhooks: space-separated signatures "v1,<base64 HMAC-SHA256 of <webhook-id>.<webhook-timestamp>.<raw body>>", one for each secret that signs (two during a rotation's grace period), keyed with the bytes that a whsec_ secret encodes; left out when the webhook has no secret.
+	WebhookSignature *string `json:"webhook-signature,omitempty"`
+}
+
+// WebhookJobFinishedParams defines parameters for WebhookJobFinished.
+type WebhookJobFinishedParams struct {
+	// WebhookId Standard Webhooks: the id of the message (the envelope id), the same in every attempt of one delivery; receivers drop repeats by it.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp Standard Webhooks: Unix seconds when the attempt was signed; receivers refuse one too far from their clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature Standard Webhooks: space-separated signatures "v1,<base64 HMAC-SHA256 of <webhook-id>.<webhook-timestamp>.<raw body>>", one for each secret that signs (two during a rotation's grace period), keyed with the bytes that a whsec_ secret encodes; left out when the webhook has no secret.
+	WebhookSignature *string `json:"webhook-signature,omitempty"`
+}
+
 // WebhookPostCreatedParams defines parameters for WebhookPostCreated.
 type WebhookPostCreatedParams struct {
 	// XWebhookTimestamp Unix seconds when the delivery was signed.
@@ -8886,6 +9186,30 @@ type WebhookPostVotedParams struct {
 
 	// WebhookSignature Standard Webhooks: space-separated signatures "v1,<base64 HMAC-SHA256 of <webhook-id>.<webhook-timestamp>.<raw body>>", one for each secret that signs (two during a rotation's grace period), keyed with the bytes that a whsec_ secret encodes; left out when the webhook has no secret.
 	WebhookSignature string `json:"webhook-signature"`
+}
+
+// WebhookWebhookRecoveredParams defines parameters for WebhookWebhookRecovered.
+type WebhookWebhookRecoveredParams struct {
+	// WebhookId Standard Webhooks: the id of the message (the envelope id), the same in every attempt of one delivery; receivers drop repeats by it.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp Standard Webhooks: Unix seconds when the attempt was signed; receivers refuse one too far from their clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature Standard Webhooks: space-separated signatures "v1,<base64 HMAC-SHA256 of <webhook-id>.<webhook-timestamp>.<raw body>>", one for each secret that signs (two during a rotation's grace period), keyed with the bytes that a whsec_ secret encodes; left out when the webhook has no secret.
+	WebhookSignature *string `json:"webhook-signature,omitempty"`
+}
+
+// WebhookWebhookSuspendedParams defines parameters for WebhookWebhookSuspended.
+type WebhookWebhookSuspendedParams struct {
+	// WebhookId Standard Webhooks: the id of the message (the envelope id), the same in every attempt of one delivery; receivers drop repeats by it.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp Standard Webhooks: Unix seconds when the attempt was signed; receivers refuse one too far from their clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature Standard Webhooks: space-separated signatures "v1,<base64 HMAC-SHA256 of <webhook-id>.<webhook-timestamp>.<raw body>>", one for each secret that signs (two during a rotation's grace period), keyed with the bytes that a whsec_ secret encodes; left out when the webhook has no secret.
+	WebhookSignature *string `json:"webhook-signature,omitempty"`
 }
 
 // CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
@@ -9086,6 +9410,12 @@ type WebhookConversationUserRepliedJSONRequestBody = ConversationUserRepliedEven
 // WebhookConversationPartRedactedJSONRequestBody defines body for WebhookConversationPartRedacted for application/json ContentType.
 type WebhookConversationPartRedactedJSONRequestBody = ConversationPartRedactedEvent
 
+// WebhookDeliveryFailedJSONRequestBody defines body for WebhookDeliveryFailed for application/json ContentType.
+type WebhookDeliveryFailedJSONRequestBody = DeliveryFailedEvent
+
+// WebhookJobFinishedJSONRequestBody defines body for WebhookJobFinished for application/json ContentType.
+type WebhookJobFinishedJSONRequestBody = JobFinishedEvent
+
 // WebhookPostCreatedJSONRequestBody defines body for WebhookPostCreated for application/json ContentType.
 type WebhookPostCreatedJSONRequestBody = PostCreatedEvent
 
@@ -9097,6 +9427,12 @@ type WebhookPostUpdatedJSONRequestBody = PostUpdatedEvent
 
 // WebhookPostVotedJSONRequestBody defines body for WebhookPostVoted for application/json ContentType.
 type WebhookPostVotedJSONRequestBody = PostVotedEvent
+
+// WebhookWebhookRecoveredJSONRequestBody defines body for WebhookWebhookRecovered for application/json ContentType.
+type WebhookWebhookRecoveredJSONRequestBody = WebhookRecoveredEvent
+
+// WebhookWebhookSuspendedJSONRequestBody defines body for WebhookWebhookSuspended for application/json ContentType.
+type WebhookWebhookSuspendedJSONRequestBody = WebhookSuspendedEvent
 
 // AsFeedbackCreatedEvent returns the union data inside the Event_Payload as a FeedbackCreatedEvent
 func (t Event_Payload) AsFeedbackCreatedEvent() (FeedbackCreatedEvent, error) {
@@ -9920,6 +10256,110 @@ func (t *Event_Payload) FromConversationPartRedactedEvent(v ConversationPartReda
 
 // MergeConversationPartRedactedEvent performs a merge with any union data inside the Event_Payload, using the provided ConversationPartRedactedEvent
 func (t *Event_Payload) MergeConversationPartRedactedEvent(v ConversationPartRedactedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsWebhookSuspendedEvent returns the union data inside the Event_Payload as a WebhookSuspendedEvent
+func (t Event_Payload) AsWebhookSuspendedEvent() (WebhookSuspendedEvent, error) {
+	var body WebhookSuspendedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromWebhookSuspendedEvent overwrites any union data inside the Event_Payload as the provided WebhookSuspendedEvent
+func (t *Event_Payload) FromWebhookSuspendedEvent(v WebhookSuspendedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeWebhookSuspendedEvent performs a merge with any union data inside the Event_Payload, using the provided WebhookSuspendedEvent
+func (t *Event_Payload) MergeWebhookSuspendedEvent(v WebhookSuspendedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsWebhookRecoveredEvent returns the union data inside the Event_Payload as a WebhookRecoveredEvent
+func (t Event_Payload) AsWebhookRecoveredEvent() (WebhookRecoveredEvent, error) {
+	var body WebhookRecoveredEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromWebhookRecoveredEvent overwrites any union data inside the Event_Payload as the provided WebhookRecoveredEvent
+func (t *Event_Payload) FromWebhookRecoveredEvent(v WebhookRecoveredEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeWebhookRecoveredEvent performs a merge with any union data inside the Event_Payload, using the provided WebhookRecoveredEvent
+func (t *Event_Payload) MergeWebhookRecoveredEvent(v WebhookRecoveredEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDeliveryFailedEvent returns the union data inside the Event_Payload as a DeliveryFailedEvent
+func (t Event_Payload) AsDeliveryFailedEvent() (DeliveryFailedEvent, error) {
+	var body DeliveryFailedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDeliveryFailedEvent overwrites any union data inside the Event_Payload as the provided DeliveryFailedEvent
+func (t *Event_Payload) FromDeliveryFailedEvent(v DeliveryFailedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDeliveryFailedEvent performs a merge with any union data inside the Event_Payload, using the provided DeliveryFailedEvent
+func (t *Event_Payload) MergeDeliveryFailedEvent(v DeliveryFailedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsJobFinishedEvent returns the union data inside the Event_Payload as a JobFinishedEvent
+func (t Event_Payload) AsJobFinishedEvent() (JobFinishedEvent, error) {
+	var body JobFinishedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromJobFinishedEvent overwrites any union data inside the Event_Payload as the provided JobFinishedEvent
+func (t *Event_Payload) FromJobFinishedEvent(v JobFinishedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeJobFinishedEvent performs a merge with any union data inside the Event_Payload, using the provided JobFinishedEvent
+func (t *Event_Payload) MergeJobFinishedEvent(v JobFinishedEvent) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -38726,6 +39166,16 @@ type WebhookInitiatorInterface interface {
 
 	WebhookConversationPartRedacted(ctx context.Context, targetURL string, params *WebhookConversationPartRedactedParams, body WebhookConversationPartRedactedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// WebhookDeliveryFailedWithBody fires the delivery.failed webhook with any body
+	WebhookDeliveryFailedWithBody(ctx context.Context, targetURL string, params *WebhookDeliveryFailedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookDeliveryFailed(ctx context.Context, targetURL string, params *WebhookDeliveryFailedParams, body WebhookDeliveryFailedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookJobFinishedWithBody fires the job.finished webhook with any body
+	WebhookJobFinishedWithBody(ctx context.Context, targetURL string, params *WebhookJobFinishedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookJobFinished(ctx context.Context, targetURL string, params *WebhookJobFinishedParams, body WebhookJobFinishedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// WebhookPostCreatedWithBody fires the post.created webhook with any body
 	WebhookPostCreatedWithBody(ctx context.Context, targetURL string, params *WebhookPostCreatedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -38745,6 +39195,16 @@ type WebhookInitiatorInterface interface {
 	WebhookPostVotedWithBody(ctx context.Context, targetURL string, params *WebhookPostVotedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	WebhookPostVoted(ctx context.Context, targetURL string, params *WebhookPostVotedParams, body WebhookPostVotedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookWebhookRecoveredWithBody fires the webhook.recovered webhook with any body
+	WebhookWebhookRecoveredWithBody(ctx context.Context, targetURL string, params *WebhookWebhookRecoveredParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookWebhookRecovered(ctx context.Context, targetURL string, params *WebhookWebhookRecoveredParams, body WebhookWebhookRecoveredJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookWebhookSuspendedWithBody fires the webhook.suspended webhook with any body
+	WebhookWebhookSuspendedWithBody(ctx context.Context, targetURL string, params *WebhookWebhookSuspendedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookWebhookSuspended(ctx context.Context, targetURL string, params *WebhookWebhookSuspendedParams, body WebhookWebhookSuspendedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 func (p *WebhookInitiator) WebhookCOMPONENTCREATEDWithBody(ctx context.Context, targetURL string, params *WebhookCOMPONENTCREATEDParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -39419,6 +39879,54 @@ func (p *WebhookInitiator) WebhookConversationPartRedacted(ctx context.Context, 
 	return p.Client.Do(req)
 }
 
+func (p *WebhookInitiator) WebhookDeliveryFailedWithBody(ctx context.Context, targetURL string, params *WebhookDeliveryFailedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookDeliveryFailedWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookDeliveryFailed(ctx context.Context, targetURL string, params *WebhookDeliveryFailedParams, body WebhookDeliveryFailedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookDeliveryFailedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookJobFinishedWithBody(ctx context.Context, targetURL string, params *WebhookJobFinishedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookJobFinishedWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookJobFinished(ctx context.Context, targetURL string, params *WebhookJobFinishedParams, body WebhookJobFinishedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookJobFinishedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
 func (p *WebhookInitiator) WebhookPostCreatedWithBody(ctx context.Context, targetURL string, params *WebhookPostCreatedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewWebhookPostCreatedWebhookRequestWithBody(targetURL, params, contentType, body)
 	if err != nil {
@@ -39505,6 +40013,54 @@ func (p *WebhookInitiator) WebhookPostVotedWithBody(ctx context.Context, targetU
 
 func (p *WebhookInitiator) WebhookPostVoted(ctx context.Context, targetURL string, params *WebhookPostVotedParams, body WebhookPostVotedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewWebhookPostVotedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookWebhookRecoveredWithBody(ctx context.Context, targetURL string, params *WebhookWebhookRecoveredParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookWebhookRecoveredWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookWebhookRecovered(ctx context.Context, targetURL string, params *WebhookWebhookRecoveredParams, body WebhookWebhookRecoveredJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookWebhookRecoveredWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookWebhookSuspendedWithBody(ctx context.Context, targetURL string, params *WebhookWebhookSuspendedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookWebhookSuspendedWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookWebhookSuspended(ctx context.Context, targetURL string, params *WebhookWebhookSuspendedParams, body WebhookWebhookSuspendedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookWebhookSuspendedWebhookRequest(targetURL, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -41759,6 +42315,132 @@ func NewWebhookConversationPartRedactedWebhookRequestWithBody(targetURL string, 
 	return req, nil
 }
 
+// NewWebhookDeliveryFailedWebhookRequest builds a application/json POST request for the delivery.failed webhook
+func NewWebhookDeliveryFailedWebhookRequest(targetURL string, params *WebhookDeliveryFailedParams, body WebhookDeliveryFailedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookDeliveryFailedWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookDeliveryFailedWebhookRequestWithBody builds a POST request for the delivery.failed webhook with any body
+func NewWebhookDeliveryFailedWebhookRequestWithBody(targetURL string, params *WebhookDeliveryFailedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		if params.WebhookSignature != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", *params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("webhook-signature", headerParam2)
+		}
+
+	}
+	return req, nil
+}
+
+// NewWebhookJobFinishedWebhookRequest builds a application/json POST request for the job.finished webhook
+func NewWebhookJobFinishedWebhookRequest(targetURL string, params *WebhookJobFinishedParams, body WebhookJobFinishedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookJobFinishedWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookJobFinishedWebhookRequestWithBody builds a POST request for the job.finished webhook with any body
+func NewWebhookJobFinishedWebhookRequestWithBody(targetURL string, params *WebhookJobFinishedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		if params.WebhookSignature != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", *params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("webhook-signature", headerParam2)
+		}
+
+	}
+	return req, nil
+}
+
 // NewWebhookPostCreatedWebhookRequest builds a application/json POST request for the post.created webhook
 func NewWebhookPostCreatedWebhookRequest(targetURL string, params *WebhookPostCreatedParams, body WebhookPostCreatedJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -42070,6 +42752,132 @@ func NewWebhookPostVotedWebhookRequestWithBody(targetURL string, params *Webhook
 		}
 
 		req.Header.Set("webhook-signature", headerParam4)
+
+	}
+	return req, nil
+}
+
+// NewWebhookWebhookRecoveredWebhookRequest builds a application/json POST request for the webhook.recovered webhook
+func NewWebhookWebhookRecoveredWebhookRequest(targetURL string, params *WebhookWebhookRecoveredParams, body WebhookWebhookRecoveredJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookWebhookRecoveredWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookWebhookRecoveredWebhookRequestWithBody builds a POST request for the webhook.recovered webhook with any body
+func NewWebhookWebhookRecoveredWebhookRequestWithBody(targetURL string, params *WebhookWebhookRecoveredParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		if params.WebhookSignature != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", *params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("webhook-signature", headerParam2)
+		}
+
+	}
+	return req, nil
+}
+
+// NewWebhookWebhookSuspendedWebhookRequest builds a application/json POST request for the webhook.suspended webhook
+func NewWebhookWebhookSuspendedWebhookRequest(targetURL string, params *WebhookWebhookSuspendedParams, body WebhookWebhookSuspendedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookWebhookSuspendedWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookWebhookSuspendedWebhookRequestWithBody builds a POST request for the webhook.suspended webhook with any body
+func NewWebhookWebhookSuspendedWebhookRequestWithBody(targetURL string, params *WebhookWebhookSuspendedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		if params.WebhookSignature != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", *params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("webhook-signature", headerParam2)
+		}
 
 	}
 	return req, nil

@@ -1,0 +1,121 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/webhook"
+)
+
+// operationalData returns the data of the workspace's events of type t, newest first.
+func operationalData[T any](t *testing.T, f *fixture, et feedwire.EventType) []T {
+	t.Helper()
+	var out []T
+	for _, ev := range f.events(t, et) {
+		var data T
+		if err := json.Unmarshal(ev.Data, &data); err != nil {
+			t.Fatalf("%s: %v", et, err)
+		}
+		out = append(out, data)
+	}
+	return out
+}
+
+// TestOperationalEvents checks that each change feedwire makes on its own records its
+// event, and queues its delivery to the operational webhook, in the change's
+// transaction: a delivery that fails for good, a webhook the sweeper suspends, one made
+// active again, a job that fails. A delivery of an operational event that fails for
+// good records nothing, and a job failed twice reports once.
+func TestOperationalEvents(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	ops := &feedwire.Webhook{
+		Name: "ops", URL: "https://example.com/ops", Format: feedwire.FormatOperational,
+		Topics: feedwire.OperationalEventTypes, Status: feedwire.WebhookActive, Secret: testSecret,
+		Timeout: feedwire.DefaultWebhookTimeout, Headers: map[string]string{},
+	}
+	if err := f.store.CreateWebhook(ctx, f.workspace, ops); err != nil {
+		t.Fatal(err)
+	}
+	hook := f.hook(t, feedwire.WebhookActive)
+	fail := func(c *feedwire.Claim) {
+		t.Helper()
+		a := feedwire.Attempt{DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, Number: 1, StartedAt: f.clock.Now(),
+			RequestURL: c.Webhook.URL, ResponseStatus: 503, ErrorClass: feedwire.ErrorStatus,
+			ErrorMessage: "503 Service Unavailable", Outcome: feedwire.OutcomeFailed}
+		if err := f.store.RecordAttempts(ctx, []feedwire.AttemptResult{{Claim: c, Attempt: a}}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	f.message(t)
+	claims := f.claim(t)
+	if len(claims) != 1 {
+		t.Fatalf("claimed %d, want the message's delivery", len(claims))
+	}
+	fail(claims[0])
+	failed := operationalData[webhook.DeliveryFailed](t, f, feedwire.EventDeliveryFailed)
+	if len(failed) != 1 || failed[0].DeliveryID != claims[0].Delivery.ID || failed[0].WebhookID != hook.ID ||
+		failed[0].EventType != "MESSAGE_CREATED" || failed[0].LastStatus.Code != 503 || failed[0].ErrorClass != "status" {
+		t.Fatalf("delivery.failed: %+v", failed)
+	}
+	failedAt := f.clock.Now()
+	f.clock.Advance(30 * time.Minute)
+	claims = f.claim(t)
+	if len(claims) != 1 || claims[0].Webhook.ID != ops.ID || claims[0].Event.Type != feedwire.EventDeliveryFailed {
+		t.Fatalf("claimed %d, want the delivery.failed to the operational webhook", len(claims))
+	}
+	fail(claims[0])
+	if n := len(f.events(t, feedwire.EventDeliveryFailed)); n != 1 {
+		t.Errorf("%d delivery.failed events after the operational delivery failed, want still 1", n)
+	}
+
+	// The sweeper suspends the webhook failing since failedAt; ops, failing for less
+	// time, stays active and receives the suspension.
+	if n, err := f.store.SuspendFailing(ctx, failedAt.Add(10*time.Minute)); err != nil || n != 1 {
+		t.Fatalf("suspended %d (%v), want 1", n, err)
+	}
+	suspended := operationalData[webhook.WebhookSuspended](t, f, feedwire.EventWebhookSuspended)
+	if len(suspended) != 1 || suspended[0].WebhookID != hook.ID || suspended[0].FailingSince == nil ||
+		!suspended[0].FailingSince.Equal(failedAt) || suspended[0].LastStatus.Code != 503 {
+		t.Fatalf("webhook.suspended: %+v", suspended)
+	}
+	want := func(et feedwire.EventType) {
+		t.Helper()
+		claims := f.claim(t)
+		if len(claims) != 1 || claims[0].Webhook.ID != ops.ID || claims[0].Event.Type != et || claims[0].Event.ResourceID != hook.ID {
+			t.Fatalf("claimed %d deliveries, want the %s of %s to ops", len(claims), et, hook.ID)
+		}
+	}
+	want(feedwire.EventWebhookSuspended)
+
+	active := feedwire.Set(feedwire.WebhookActive)
+	if _, err := f.store.UpdateWebhook(ctx, f.workspace, hook.ID, feedwire.WebhookPatch{Status: active}, nil); err != nil {
+		t.Fatal(err)
+	}
+	recovered := operationalData[webhook.WebhookRecovered](t, f, feedwire.EventWebhookRecovered)
+	if len(recovered) != 1 || recovered[0].WebhookID != hook.ID || recovered[0].SuspendedReason != suspended[0].Reason {
+		t.Fatalf("webhook.recovered: %+v", recovered)
+	}
+	want(feedwire.EventWebhookRecovered)
+
+	until := f.clock.Now()
+	job, err := f.store.StartJob(ctx, f.workspace, hook.ID, feedwire.JobReplay, until.Add(-2*time.Hour), &until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := f.store.FailJob(ctx, job.ID, errors.New("the database went away")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	finished := operationalData[webhook.JobFinished](t, f, feedwire.EventJobFinished)
+	if len(finished) != 1 || finished[0].JobID != job.ID || finished[0].Status != "failed" ||
+		finished[0].Error == nil || *finished[0].Error != "the database went away" {
+		t.Errorf("job.finished: %+v, want one, failed", finished)
+	}
+}
