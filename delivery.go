@@ -55,7 +55,11 @@ const (
 	ErrorStatus   ErrorClass = "status"   // an answer that is not 2xx (nor 3xx)
 	ErrorRedirect ErrorClass = "redirect" // a 3xx answer: redirects are not followed
 	ErrorBlocked  ErrorClass = "blocked"  // the address is private and private networks are not allowed
+	ErrorRender   ErrorClass = "render"   // the body could not be built: the webhook's template failed on the event
 )
+
+// ErrorClasses lists every error class.
+var ErrorClasses = []ErrorClass{ErrorDNS, ErrorConnect, ErrorTLS, ErrorTimeout, ErrorStatus, ErrorRedirect, ErrorBlocked, ErrorRender}
 
 // Outcome is what feedwire made of an attempt.
 type Outcome string

@@ -54,6 +54,9 @@ func (d *Dispatcher) attempt(c *feedwire.Claim) feedwire.AttemptResult {
 	req, body, err := newRequest(ctx, &d.bodies, c, start)
 	if err != nil {
 		a.ErrorClass, a.ErrorMessage = feedwire.ErrorConnect, bound(err.Error())
+		if errors.Is(err, errRender) {
+			a.ErrorClass = feedwire.ErrorRender
+		}
 	} else {
 		a.RequestHeaders, a.RequestBody = req.Header.Clone(), body
 		began := time.Now()

@@ -20,23 +20,25 @@ const controlsSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 // that are no vendor's: the format's body and content type, the Standard Webhooks
 // headers that the official library verifies, and no vendor signature.
 func TestRequestOfEachFormat(t *testing.T) {
-	ev, err := wire.ExampleEvent("conversation.user.replied")
-	if err != nil {
-		t.Fatal(err)
-	}
 	tests := []struct {
 		format      feedwire.Format
+		eventType   feedwire.EventType
 		template    *feedwire.WebhookTemplate
 		contentType string
 	}{
-		{feedwire.FormatSlack, nil, "application/json"},
-		{feedwire.FormatDiscord, nil, "application/json"},
-		{feedwire.FormatTeams, nil, "application/json"},
-		{feedwire.FormatTemplate, &feedwire.WebhookTemplate{Body: "{{.Summary.Title}} {{.Summary.URL}}", ContentType: "text/plain; charset=utf-8"}, "text/plain; charset=utf-8"},
+		{feedwire.FormatSlack, "conversation.user.replied", nil, "application/json"},
+		{feedwire.FormatDiscord, "conversation.user.replied", nil, "application/json"},
+		{feedwire.FormatTeams, "conversation.user.replied", nil, "application/json"},
+		{feedwire.FormatTemplate, "conversation.user.replied", &feedwire.WebhookTemplate{Body: "{{.Summary.Title}} {{.Summary.URL}}", ContentType: "text/plain; charset=utf-8"}, "text/plain; charset=utf-8"},
+		{feedwire.FormatOperational, feedwire.EventWebhookSuspended, nil, "application/json"},
 	}
 	var bodies wire.Renderer
 	for _, tt := range tests {
 		t.Run(string(tt.format), func(t *testing.T) {
+			ev, err := wire.ExampleEvent(tt.eventType)
+			if err != nil {
+				t.Fatal(err)
+			}
 			w := &feedwire.Webhook{ID: "w1", URL: "https://example.com/in", Format: tt.format, Template: tt.template,
 				Secret: controlsSecret, Headers: map[string]string{"X-Team": "support"}}
 			c := &feedwire.Claim{Delivery: feedwire.Delivery{ID: "notif_01946c3a-8f00-7009-8a4b-2f6e9c1d3b7a"}, Webhook: w, Event: *ev}
@@ -52,7 +54,7 @@ func TestRequestOfEachFormat(t *testing.T) {
 				t.Errorf("Content-Type %q, want %q", got, tt.contentType)
 			}
 			if tt.template == nil && !json.Valid(body) {
-				t.Errorf("a chat body that is not JSON: %s", body)
+				t.Errorf("a body that is not JSON: %s", body)
 			}
 			wh, err := standardwebhooks.NewWebhook(controlsSecret)
 			if err != nil {

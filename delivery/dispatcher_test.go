@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -644,5 +645,33 @@ func TestLeaseRunsOutInTheQueue(t *testing.T) {
 		if n != 1 {
 			t.Errorf("delivery %s arrived %d times", id, n)
 		}
+	}
+}
+
+// TestTemplateThatFailsOnAnEvent: a template that rendered every catalog example may
+// still fail on a real payload (here one without the optional integrationUrl the
+// template measures). The attempt is of error class render, with the template's error,
+// and no request is sent.
+func TestTemplateThatFailsOnAnEvent(t *testing.T) {
+	f := setup(t, options{allowPrivate: true})
+	sent := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sent <- struct{}{} }))
+	defer srv.Close()
+	_, err := f.webhooks.CreateWebhook(context.Background(), f.workspace, feedwire.WebhookInput{
+		Name: "tmpl", URL: srv.URL, Format: feedwire.FormatTemplate, Topics: []feedwire.EventType{feedwire.MessageCreated},
+		Template: &feedwire.WebhookTemplate{Body: `{{len .Payload.data.integrationUrl}}`, ContentType: "text/plain"},
+	})
+	if err != nil {
+		t.Fatalf("the template renders the catalog's example, yet: %v", err)
+	}
+	f.message(t) // no integrationUrl
+	a := f.attempt(t).Attempt
+	if a.ErrorClass != feedwire.ErrorRender || a.ResponseStatus != 0 || !strings.Contains(a.ErrorMessage, "len of") {
+		t.Errorf("attempt: class %q, status %d, error %q; want class render with the template's error", a.ErrorClass, a.ResponseStatus, a.ErrorMessage)
+	}
+	select {
+	case <-sent:
+		t.Error("a request was sent without its body")
+	default:
 	}
 }

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"fmt"
 	"net/http"
@@ -27,6 +28,11 @@ func userAgent(f feedwire.Format) string {
 	return UserAgent
 }
 
+// errRender means a delivery's body could not be built: a template that fails on the
+// event. Retries still follow the schedule, since the webhook's template may be mended
+// meanwhile.
+var errRender = errors.New("render the body")
+
 // newRequest builds the request of one attempt at time now: the body in the webhook's
 // format, rendered by bodies, its custom headers, the format's own signature headers,
 // and the Standard Webhooks headers. Timestamps and signatures are fresh on each
@@ -35,7 +41,7 @@ func newRequest(ctx context.Context, bodies *wire.Renderer, c *feedwire.Claim, n
 	w := c.Webhook
 	body, contentType, err := bodies.Body(c.Delivery.ID, w, &c.Event)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%w: %w", errRender, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {

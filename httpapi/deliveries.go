@@ -69,7 +69,7 @@ type attemptResponseBody struct {
 }
 
 type attemptError struct {
-	Class   string `json:"class" enum:"dns,connect,tls,timeout,status,redirect,blocked"`
+	Class   string `json:"class" enum:"dns,connect,tls,timeout,status,redirect,blocked,render"`
 	Message string `json:"message"`
 }
 

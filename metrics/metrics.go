@@ -41,8 +41,7 @@ type Metrics struct {
 }
 
 // The error classes of failed attempts, each counted from the start.
-var errorClasses = []feedwire.ErrorClass{feedwire.ErrorDNS, feedwire.ErrorConnect, feedwire.ErrorTLS,
-	feedwire.ErrorTimeout, feedwire.ErrorStatus, feedwire.ErrorRedirect, feedwire.ErrorBlocked}
+var errorClasses = feedwire.ErrorClasses
 
 // New registers feedwire's metrics, and the Go runtime's and the process's, with reg.
 func New(reg prometheus.Registerer, o Options) (*Metrics, error) {

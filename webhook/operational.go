@@ -69,7 +69,7 @@ type DeliveryFailed struct {
 	Attempts    int        `json:"attempts"`
 	LastStatus  LastStatus `json:"lastStatus"`
 	// ErrorClass says why the last attempt failed: dns, connect, tls, timeout, status,
-	// redirect or blocked.
+	// redirect, blocked or render.
 	ErrorClass string `json:"errorClass"`
 }
 

@@ -176,8 +176,7 @@ func (e operationalExample) eventType() (EventType, error) {
 func operationalEnums() map[string][]string {
 	return map[string][]string{
 		"DeliveryFailed.eventType": names(feedwire.VendorEventTypes),
-		"DeliveryFailed.errorClass": names([]feedwire.ErrorClass{feedwire.ErrorDNS, feedwire.ErrorConnect, feedwire.ErrorTLS,
-			feedwire.ErrorTimeout, feedwire.ErrorStatus, feedwire.ErrorRedirect, feedwire.ErrorBlocked}),
+		"DeliveryFailed.errorClass": names(feedwire.ErrorClasses),
 		"JobFinished.kind":   names([]feedwire.JobKind{feedwire.JobRecover, feedwire.JobReplay}),
 		"JobFinished.status": names([]feedwire.JobStatus{feedwire.JobSucceeded, feedwire.JobFailed}),
 	}

@@ -121,6 +121,7 @@ const (
 	AttemptErrorClassConnect  AttemptErrorClass = "connect"
 	AttemptErrorClassDns      AttemptErrorClass = "dns"
 	AttemptErrorClassRedirect AttemptErrorClass = "redirect"
+	AttemptErrorClassRender   AttemptErrorClass = "render"
 	AttemptErrorClassStatus   AttemptErrorClass = "status"
 	AttemptErrorClassTimeout  AttemptErrorClass = "timeout"
 	AttemptErrorClassTls      AttemptErrorClass = "tls"
@@ -136,6 +137,8 @@ func (e AttemptErrorClass) Valid() bool {
 	case AttemptErrorClassDns:
 		return true
 	case AttemptErrorClassRedirect:
+		return true
+	case AttemptErrorClassRender:
 		return true
 	case AttemptErrorClassStatus:
 		return true
@@ -3130,6 +3133,7 @@ const (
 	DeliveryFailedEventDataErrorClassConnect  DeliveryFailedEventDataErrorClass = "connect"
 	DeliveryFailedEventDataErrorClassDns      DeliveryFailedEventDataErrorClass = "dns"
 	DeliveryFailedEventDataErrorClassRedirect DeliveryFailedEventDataErrorClass = "redirect"
+	DeliveryFailedEventDataErrorClassRender   DeliveryFailedEventDataErrorClass = "render"
 	DeliveryFailedEventDataErrorClassStatus   DeliveryFailedEventDataErrorClass = "status"
 	DeliveryFailedEventDataErrorClassTimeout  DeliveryFailedEventDataErrorClass = "timeout"
 	DeliveryFailedEventDataErrorClassTls      DeliveryFailedEventDataErrorClass = "tls"
@@ -3145,6 +3149,8 @@ func (e DeliveryFailedEventDataErrorClass) Valid() bool {
 	case DeliveryFailedEventDataErrorClassDns:
 		return true
 	case DeliveryFailedEventDataErrorClassRedirect:
+		return true
+	case DeliveryFailedEventDataErrorClassRender:
 		return true
 	case DeliveryFailedEventDataErrorClassStatus:
 		return true
