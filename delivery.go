@@ -144,8 +144,9 @@ type AttemptResult struct {
 
 // RecordAttempt updates the webhook's last status and health with a finished attempt.
 // It suspends an active webhook, and reports so, when the endpoint answered 410 Gone or
-// has not succeeded for suspendAfter since it started failing.
-func (w *Webhook) RecordAttempt(a *Attempt, suspendAfter time.Duration) (suspended bool) {
+// has not succeeded for suspendAfter since it started failing; unless the attempt is a
+// test's, which is the user's probe of the endpoint, attempted once whatever it gets.
+func (w *Webhook) RecordAttempt(a *Attempt, suspendAfter time.Duration, test bool) (suspended bool) {
 	end := a.StartedAt.Add(a.Duration)
 	w.LastStatus = &WebhookLastStatus{Code: a.ResponseStatus, Message: a.StatusMessage(), At: end}
 	h := &w.Health
@@ -168,7 +169,7 @@ func (w *Webhook) RecordAttempt(a *Attempt, suspendAfter time.Duration) (suspend
 	if h.FailingSince == nil {
 		h.FailingSince = &a.StartedAt
 	}
-	if w.Status != WebhookActive {
+	if w.Status != WebhookActive || test {
 		return false
 	}
 	var reason string

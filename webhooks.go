@@ -302,7 +302,7 @@ func checkTopics(p *Problems, topics []EventType, catalog []EventType, f Format)
 	for i, t := range topics {
 		switch {
 		case catalog != nil && !slices.Contains(catalog, t):
-			p.Add(fmt.Sprintf("topics[%d]", i), fmt.Sprintf("%q is not a %s event type; GET /v1/event-types lists them", t, f))
+			p.Add(fmt.Sprintf("topics[%d]", i), fmt.Sprintf("%q is not an event type of format %s; GET /v1/event-types lists them", t, f))
 		case slices.Contains(topics[:i], t):
 			p.Add(fmt.Sprintf("topics[%d]", i), fmt.Sprintf("%q is listed twice", t))
 		}

@@ -2,8 +2,8 @@ package delivery
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"

@@ -105,7 +105,7 @@ func (s *WebhookService) TestWebhook(ctx context.Context, workspaceID, id string
 		eventType = w.Topics[0]
 	}
 	if !slices.Contains(feedwire.EventTypesOf(w.Format), eventType) {
-		return nil, feedwire.Invalid("eventType", "is not an event type of a "+string(w.Format)+" webhook")
+		return nil, feedwire.Invalid("eventType", "is not an event type of format "+string(w.Format)+", the webhook's")
 	}
 	ev, err := wire.ExampleEvent(eventType)
 	if err != nil {

@@ -40,7 +40,7 @@ func TestWebhookControlsValidation(t *testing.T) {
 			"body.template.body", "not JSON"},
 		{"bad content type", hook("template", `["post.created"]`, `,"template":{"body":"x","contentType":"json please"}`),
 			"body.template.contentType", "is not a media type"},
-		{"chat topic that does not exist", hook("discord", `["post.exploded"]`, ``), "body.topics[0]", "is not a discord event type"},
+		{"chat topic that does not exist", hook("discord", `["post.exploded"]`, ``), "body.topics[0]", "is not an event type of format discord"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/feedwire/feedwire"
 	"github.com/feedwire/feedwire/webhook"
+	"github.com/feedwire/feedwire/wire"
 )
 
 // operationalData returns the data of the workspace's events of type t, newest first.
@@ -117,5 +118,84 @@ func TestOperationalEvents(t *testing.T) {
 	if len(finished) != 1 || finished[0].JobID != job.ID || finished[0].Status != "failed" ||
 		finished[0].Error == nil || *finished[0].Error != "the database went away" {
 		t.Errorf("job.finished: %+v, want one, failed", finished)
+	}
+}
+
+// TestOperationalWebhookSuspended: an operational webhook suspended by a 410 is not
+// sent its own suspension; paused and then made active, it is told it recovered, with
+// the one delivery it held released. A test delivery that gets a 410 suspends nothing.
+func TestOperationalWebhookSuspended(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	ops := &feedwire.Webhook{
+		Name: "ops", URL: "https://example.com/ops", Format: feedwire.FormatOperational,
+		Topics: feedwire.OperationalEventTypes, Status: feedwire.WebhookActive, Secret: testSecret,
+		Timeout: feedwire.DefaultWebhookTimeout, Headers: map[string]string{},
+	}
+	if err := f.store.CreateWebhook(ctx, f.workspace, ops); err != nil {
+		t.Fatal(err)
+	}
+	record := func(c *feedwire.Claim, status int, outcome feedwire.Outcome) {
+		t.Helper()
+		a := feedwire.Attempt{DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, Number: 1, StartedAt: f.clock.Now(),
+			RequestURL: c.Webhook.URL, ResponseStatus: status, ErrorClass: feedwire.ErrorStatus, Outcome: outcome}
+		if err := f.store.RecordAttempts(ctx, []feedwire.AttemptResult{{Claim: c, Attempt: a}}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	ev, err := wire.ExampleEvent(feedwire.EventJobFinished)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.QueueTestDelivery(ctx, f.workspace, ops.ID, ev); err != nil {
+		t.Fatal(err)
+	}
+	claims := f.claim(t)
+	if len(claims) != 1 || !claims[0].Delivery.Test {
+		t.Fatalf("claimed %d, want the test delivery", len(claims))
+	}
+	record(claims[0], 410, feedwire.OutcomeFailed)
+	if w, _ := f.store.Webhook(ctx, f.workspace, ops.ID); w.Status != feedwire.WebhookActive {
+		t.Fatalf("a test delivery's 410 made the webhook %s", w.Status)
+	}
+
+	hook := f.hook(t, feedwire.WebhookActive)
+	f.message(t)
+	claims = f.claim(t)
+	if len(claims) != 1 || claims[0].Webhook.ID != hook.ID {
+		t.Fatalf("claimed %d, want the message's delivery", len(claims))
+	}
+	record(claims[0], 503, feedwire.OutcomeFailed) // a delivery.failed for ops
+	claims = f.claim(t)
+	if len(claims) != 1 || claims[0].Webhook.ID != ops.ID {
+		t.Fatalf("claimed %d, want the delivery.failed to ops", len(claims))
+	}
+	record(claims[0], 410, feedwire.OutcomeRetry)
+	if n := len(f.events(t, feedwire.EventWebhookSuspended)); n != 1 {
+		t.Fatalf("%d webhook.suspended events, want 1", n)
+	}
+	pending := 0
+	for _, d := range f.deliveriesOf(t, ops.ID) {
+		if d.Status == feedwire.DeliveryPending {
+			pending++
+			if d.NextAttemptAt != nil {
+				t.Errorf("the suspended webhook has a %s delivery due at %s", d.EventType, d.NextAttemptAt)
+			}
+		}
+	}
+	if pending != 1 {
+		t.Errorf("the suspended webhook has %d pending deliveries, want the one held (none of its own suspension)", pending)
+	}
+
+	for _, status := range []feedwire.WebhookStatus{feedwire.WebhookPaused, feedwire.WebhookActive} {
+		if _, err := f.store.UpdateWebhook(ctx, f.workspace, ops.ID, feedwire.WebhookPatch{Status: feedwire.Set(status)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recovered := operationalData[webhook.WebhookRecovered](t, f, feedwire.EventWebhookRecovered)
+	if len(recovered) != 1 || recovered[0].WebhookID != ops.ID || recovered[0].Released != 1 ||
+		recovered[0].SuspendedReason != "the endpoint answered 410 Gone" {
+		t.Errorf("webhook.recovered after a pause: %+v, want one, with the held delivery released", recovered)
 	}
 }

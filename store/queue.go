@@ -310,21 +310,20 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 			return err
 		}
 		var recorded []*feedwire.AttemptResult
+		var suspended []*feedwire.Webhook
 		for i := range results {
 			r := &results[i]
 			w, ok := webhooks[r.Claim.Delivery.WebhookID]
 			if !ok {
 				continue // the webhook was deleted, and its deliveries with it
 			}
-			if w.RecordAttempt(&r.Attempt, suspendAfter) {
+			if w.RecordAttempt(&r.Attempt, suspendAfter, r.Claim.Delivery.Test) {
 				// Held until the webhook is active again: no next attempt is scheduled.
 				r.Attempt.Outcome, r.Attempt.NextAttemptAt = feedwire.OutcomeSuspended, nil
 				if err := holdOrRelease(ctx, tx, feedwire.WebhookActive, w, r.Attempt.StartedAt); err != nil {
 					return err
 				}
-				if err := recordSuspended(ctx, tx, w, s.clock()); err != nil {
-					return err
-				}
+				suspended = append(suspended, w)
 			}
 			recorded = append(recorded, r)
 		}
@@ -348,6 +347,13 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 		for _, w := range webhooks {
 			w.UpdatedAt = s.clock()
 			if err := writeWebhook(ctx, tx, w); err != nil {
+				return err
+			}
+		}
+		// Recorded once the suspensions are written, so that a suspended operational
+		// webhook is not sent its own suspension.
+		for _, w := range suspended {
+			if err := recordSuspended(ctx, tx, w, s.clock()); err != nil {
 				return err
 			}
 		}

@@ -290,8 +290,10 @@ func (s *Store) UpdateWebhook(ctx context.Context, workspaceID, id string, p fee
 		if err := holdOrRelease(ctx, tx, before.Status, &after, after.UpdatedAt); err != nil {
 			return err
 		}
-		if before.Status == feedwire.WebhookSuspended && after.Status == feedwire.WebhookActive {
-			return recordRecovered(ctx, tx, &after, deref(before.StatusReason), tx.deliveries-due, after.UpdatedAt)
+		// A webhook suspended, and perhaps paused since, keeps the suspension's reason
+		// until it is active again.
+		if before.StatusReason != nil && before.Status != feedwire.WebhookActive && after.Status == feedwire.WebhookActive {
+			return recordRecovered(ctx, tx, &after, *before.StatusReason, tx.deliveries-due, after.UpdatedAt)
 		}
 		return nil
 	})

@@ -25,9 +25,9 @@ type OperationalEvent[T any] struct {
 
 // LastStatus is how a webhook's endpoint answered an attempt.
 type LastStatus struct {
-	Code    int    `json:"code"` // the HTTP status; 0 when there was no answer
-	Message string `json:"message"`
-	At      Time   `json:"at"`
+	Code      int    `json:"code"` // the HTTP status; 0 when there was no answer
+	Message   string `json:"message"`
+	Timestamp Time   `json:"timestamp"` // when the answer came, or the attempt gave up
 }
 
 // WebhookSuspended is the data of webhook.suspended: feedwire suspended a webhook, and
@@ -39,7 +39,8 @@ type WebhookSuspended struct {
 	// Reason says why: the endpoint answered 410 Gone, or no delivery has succeeded
 	// for the time the server suspends after.
 	Reason string `json:"reason"`
-	// FailingSince is when the failures began; null when the first attempt was the 410.
+	// FailingSince is when the failures began: the start of the first attempt that
+	// failed since the last success.
 	FailingSince *Time      `json:"failingSince"`
 	LastStatus   LastStatus `json:"lastStatus"`
 	SuspendedAt  Time       `json:"suspendedAt"`

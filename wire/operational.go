@@ -35,7 +35,7 @@ func DeliveryFailedEvent(d *feedwire.Delivery, w *feedwire.Webhook, a *feedwire.
 	return operationalEvent(feedwire.EventDeliveryFailed, "delivery", webhook.DeliveryFailed{
 		DeliveryID: d.ID, WebhookID: w.ID, WebhookName: w.Name, EventID: d.EventID, EventType: string(d.EventType),
 		Attempts: a.Number, ErrorClass: string(a.ErrorClass),
-		LastStatus: webhook.LastStatus{Code: a.ResponseStatus, Message: a.StatusMessage(), At: webhook.NewTime(a.StartedAt.Add(a.Duration))},
+		LastStatus: webhook.LastStatus{Code: a.ResponseStatus, Message: a.StatusMessage(), Timestamp: webhook.NewTime(a.StartedAt.Add(a.Duration))},
 	})
 }
 
@@ -64,7 +64,7 @@ func lastStatus(s *feedwire.WebhookLastStatus) webhook.LastStatus {
 	if s == nil {
 		return webhook.LastStatus{}
 	}
-	return webhook.LastStatus{Code: s.Code, Message: s.Message, At: webhook.NewTime(s.At)}
+	return webhook.LastStatus{Code: s.Code, Message: s.Message, Timestamp: webhook.NewTime(s.At)}
 }
 
 // OperationalBody returns the body of a delivery of an operational event: a Standard
@@ -91,7 +91,7 @@ func exampleWebhook() feedwire.Webhook {
 	return feedwire.Webhook{
 		ID: exampleWebhookID, Name: "CRM sync", URL: "https://hooks.example.com/feedwire",
 		Format: feedwire.FormatFeaturebase, Status: feedwire.WebhookSuspended, StatusReason: &reason,
-		LastStatus: &feedwire.WebhookLastStatus{Code: 410, Message: "Gone", At: exampleTime("2025-01-15T14:29:59.870Z")},
+		LastStatus: &feedwire.WebhookLastStatus{Code: 410, Message: "410 Gone", At: exampleTime("2025-01-15T14:29:59.870Z")},
 		Health:     feedwire.WebhookHealth{FailingSince: &failing},
 	}
 }
@@ -114,13 +114,13 @@ func operationalExamples() []operationalExample {
 				d := feedwire.Delivery{ID: "notif_01946a2b-7c3d-7e4f-8a5b-6c7d8e9f0a1b", EventID: "01946a2b-7c3d-7e4f-8a5b-5c6d7e8f9a0b",
 					EventType: "post.created", WebhookID: hook.ID}
 				a := feedwire.Attempt{Number: 8, StartedAt: exampleTime("2025-01-15T14:29:58.000Z"), Duration: 2 * time.Second,
-					ResponseStatus: 503, ErrorClass: feedwire.ErrorStatus}
+					ResponseStatus: 503, ErrorClass: feedwire.ErrorStatus, ErrorMessage: "503 Service Unavailable"}
 				return DeliveryFailedEvent(&d, &hook, &a)
 			}},
 		{feedwire.EventJobFinished, "A recover or replay job ended: it succeeded, or it failed and says why",
 			reflect.TypeFor[webhook.JobFinished](), func() (*feedwire.Event, error) {
 				until := exampleTime("2025-01-15T14:00:00.000Z")
-				j := feedwire.Job{ID: "01946a2b-8d4e-7f50-9b6c-7d8e9f0a1b2c", WebhookID: hook.ID, Kind: feedwire.JobRecover,
+				j := feedwire.Job{ID: "cm5xq7k2p0001a8b3c4d5e6f7", WebhookID: hook.ID, Kind: feedwire.JobRecover,
 					Since: exampleTime("2025-01-12T09:00:00.000Z"), Until: &until, Status: feedwire.JobSucceeded,
 					Total: 1250, Processed: 1250, CreatedAt: exampleTime("2025-01-15T14:29:41.000Z"), FinishedAt: &at}
 				return JobFinishedEvent(&j)
@@ -175,10 +175,10 @@ func (e operationalExample) eventType() (EventType, error) {
 // operationalEnums are the values the operational payloads' closed fields take.
 func operationalEnums() map[string][]string {
 	return map[string][]string{
-		"DeliveryFailed.eventType": names(feedwire.VendorEventTypes),
+		"DeliveryFailed.eventType":  names(feedwire.VendorEventTypes),
 		"DeliveryFailed.errorClass": names(feedwire.ErrorClasses),
-		"JobFinished.kind":   names([]feedwire.JobKind{feedwire.JobRecover, feedwire.JobReplay}),
-		"JobFinished.status": names([]feedwire.JobStatus{feedwire.JobSucceeded, feedwire.JobFailed}),
+		"JobFinished.kind":          names([]feedwire.JobKind{feedwire.JobRecover, feedwire.JobReplay}),
+		"JobFinished.status":        names([]feedwire.JobStatus{feedwire.JobSucceeded, feedwire.JobFailed}),
 	}
 }
 

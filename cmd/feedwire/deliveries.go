@@ -235,7 +235,7 @@ func eventsShow(ctx context.Context, e env, args []string) error {
 }
 
 func eventTypesList(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "events types", "List the 32 event types and their formats.", "  feedwire events types")
+	fs := newFlagSet(e, "events types", "List the event types and their formats: the vendors' 32 and feedwire's own 4.", "  feedwire events types")
 	connect := remoteFlags(fs, e)
 	r, _, err := parseRemote(fs, connect, args, 0, "no arguments")
 	if err != nil {

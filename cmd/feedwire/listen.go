@@ -128,7 +128,11 @@ func (l *listener) session(s client.ListenSession) {
 		return
 	}
 	l.secret = s.Secret
-	fmt.Fprintf(l.log, "ready: receiving %d event types; press Ctrl-C to stop\n", len(s.Types))
+	if len(s.Types) == 1 {
+		fmt.Fprintf(l.log, "ready: receiving %s events; press Ctrl-C to stop\n", s.Types[0])
+	} else {
+		fmt.Fprintf(l.log, "ready: receiving %d event types; press Ctrl-C to stop\n", len(s.Types))
+	}
 	fmt.Fprintf(l.log, "the webhook signing secret is %s (the same every time for this API key)\n", s.Secret)
 }
 

@@ -142,8 +142,9 @@ func webhooksCreate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	in := client.WebhookInput{Name: *name, URL: *url, Format: *format, Topics: splitList(*topics), RetrySchedule: splitList(*schedule),
-		Ordering: *ordering}
+	// No --topics is an empty list, which the server refuses saying what it needs.
+	in := client.WebhookInput{Name: *name, URL: *url, Format: *format, Topics: append([]string{}, splitList(*topics)...),
+		RetrySchedule: splitList(*schedule), Ordering: *ordering}
 	if in.Filter, err = controls.filterJSON(); err != nil {
 		return err
 	}

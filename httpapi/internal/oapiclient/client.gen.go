@@ -6996,9 +6996,9 @@ type DeliveryFailedEvent struct {
 		EventId    string                            `json:"eventId"`
 		EventType  DeliveryFailedEventDataEventType  `json:"eventType"`
 		LastStatus struct {
-			At      time.Time `json:"at"`
-			Code    int       `json:"code"`
-			Message string    `json:"message"`
+			Code      int       `json:"code"`
+			Message   string    `json:"message"`
+			Timestamp time.Time `json:"timestamp"`
 		} `json:"lastStatus"`
 		WebhookId   string `json:"webhookId"`
 		WebhookName string `json:"webhookName"`
@@ -8226,9 +8226,9 @@ type WebhookSuspendedEvent struct {
 	Data struct {
 		FailingSince nullable.Nullable[time.Time] `json:"failingSince"`
 		LastStatus   struct {
-			At      time.Time `json:"at"`
-			Code    int       `json:"code"`
-			Message string    `json:"message"`
+			Code      int       `json:"code"`
+			Message   string    `json:"message"`
+			Timestamp time.Time `json:"timestamp"`
 		} `json:"lastStatus"`
 		Reason      string    `json:"reason"`
 		SuspendedAt time.Time `json:"suspendedAt"`
