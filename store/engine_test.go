@@ -28,6 +28,7 @@ func TestMain(m *testing.M) {
 			"TestNodesReleaseOnlyTheirOwnLeases",
 			"TestLeadMovesWhenTheLeaderGoes",
 			"TestNodesWriteSideBySide",
+			"TestKeyRevokedOnAnotherNode",
 		},
 	}.Run(m))
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -184,5 +185,35 @@ func TestNodesWriteSideBySide(t *testing.T) {
 	t.Logf("two nodes at once: 40 posts with one title got %d slugs; 40 votes made upvotes %d", len(slugs), post.Upvotes)
 	if len(slugs) != 40 || post.Upvotes != 40 {
 		t.Errorf("got %d slugs and %d upvotes, want 40 and 40", len(slugs), post.Upvotes)
+	}
+}
+
+// TestKeyRevokedOnAnotherNode: a node remembers a key it authenticated for a second at
+// most; revoked through another node, the key is refused by this one within that time.
+// (Through this node, at once: TestKeyRevokedAtOnce.)
+func TestKeyRevokedOnAnotherNode(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	_, key, err := f.store.CreateAPIKey(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.Authenticate(ctx, key.Secret); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.node(t).RevokeAPIKey(ctx, f.workspace, key.ID); err != nil {
+		t.Fatal(err)
+	}
+	revoked := time.Now()
+	for {
+		_, err := f.store.Authenticate(ctx, key.Secret)
+		if errors.Is(err, feedwire.ErrUnauthorized) {
+			t.Logf("refused %s after the other node revoked it", time.Since(revoked).Round(time.Millisecond))
+			return
+		}
+		if time.Since(revoked) > 1500*time.Millisecond {
+			t.Fatalf("the key still works %s after another node revoked it (%v)", time.Since(revoked), err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

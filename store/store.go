@@ -36,6 +36,8 @@ type Store struct {
 	dsn  string // Postgres: for the connection that listens for notifications
 	// filters compiles each webhook filter once, for all the events it is applied to.
 	filters filter.Cache
+	// keys remembers the API keys Authenticate read, for a second.
+	keys keyCache
 }
 
 // Options tunes a Store.

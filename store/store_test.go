@@ -135,6 +135,47 @@ func TestAuthenticate(t *testing.T) {
 	}
 }
 
+// TestKeyRevokedAtOnce: a key revoked, or rotated without a grace period, is refused
+// by the very next request, though authenticating it moments before was remembered;
+// and so is one whose scheduled revocation comes while it is remembered.
+func TestKeyRevokedAtOnce(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	ws, key, err := f.store.CreateAPIKey(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(secret string, want bool) {
+		t.Helper()
+		_, err := f.store.Authenticate(ctx, secret)
+		if got := err == nil; got != want {
+			t.Fatalf("authenticate: %v, want it to work: %v", err, want)
+		}
+	}
+	check(key.Secret, true)
+	rotated, _, err := f.store.RotateAPIKey(ctx, ws.ID, key.ID, 0, feedwire.APIKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(key.Secret, false)
+	check(rotated.Secret, true)
+	if _, err := f.store.RevokeAPIKey(ctx, ws.ID, rotated.ID); err != nil {
+		t.Fatal(err)
+	}
+	check(rotated.Secret, false)
+
+	_, graced, err := f.store.CreateAPIKey(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.store.RotateAPIKey(ctx, ws.ID, graced.ID, time.Minute, feedwire.APIKeyInput{}); err != nil {
+		t.Fatal(err)
+	}
+	check(graced.Secret, true) // remembered now, with its revocation a minute away
+	f.clock.Advance(time.Minute)
+	check(graced.Secret, false)
+}
+
 func TestMessageCreateEmitsEvent(t *testing.T) {
 	f := setup(t)
 	m := f.message(t)

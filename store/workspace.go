@@ -97,9 +97,10 @@ func newAPIKey(in feedwire.APIKeyInput, now time.Time) (*feedwire.APIKey, error)
 }
 
 func insertAPIKey(ctx context.Context, tx *txn, k *feedwire.APIKey) error {
+	hash := hashKey(k.Secret)
 	_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, workspace_id, secret_hash, name, prefix, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		k.ID, k.WorkspaceID, hashKey(k.Secret), k.Name, k.Prefix, millis(k.CreatedAt), nullMillis(k.ExpiresAt))
+		k.ID, k.WorkspaceID, hash[:], k.Name, k.Prefix, millis(k.CreatedAt), nullMillis(k.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("insert api key: %w", err)
 	}
@@ -155,6 +156,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, workspaceID, id string) (*feed
 		}
 		return revoke(ctx, tx, k, s.clock())
 	})
+	s.keys.forget()
 	if err != nil {
 		return nil, err
 	}
@@ -204,6 +206,7 @@ func (s *Store) RotateAPIKey(ctx context.Context, workspaceID, id string, grace 
 		}
 		return revoke(ctx, tx, old, now.Add(grace))
 	})
+	s.keys.forget()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -217,39 +220,52 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (*feedwire.Work
 	if !strings.HasPrefix(secret, apiKeyPrefix) {
 		return nil, feedwire.Unauthorized("the API key is not valid")
 	}
-	var ws feedwire.Workspace
-	var keyID string
-	var lastUsed, expires, revoked *time.Time
-	err := s.read.QueryRowContext(ctx, `SELECT k.id, k.last_used_at, k.expires_at, k.revoked_at, w.id, w.name, w.created_at
-		FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.secret_hash = ?`, hashKey(secret)).
-		Scan(&keyID, nullTimeColumn{&lastUsed}, nullTimeColumn{&expires}, nullTimeColumn{&revoked},
-			&ws.ID, &ws.Name, timeColumn{&ws.CreatedAt})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, feedwire.Unauthorized("the API key is not valid")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
+	hash := hashKey(secret)
+	k, ok, generation := s.keys.get(hash)
+	if !ok {
+		var err error
+		if k, err = s.readKey(ctx, hash); err != nil {
+			return nil, err
+		}
+		s.keys.put(hash, k, generation)
 	}
 	now := s.clock()
 	switch {
-	case revoked != nil && !now.Before(*revoked):
-		return nil, feedwire.Unauthorized("the API key was revoked at " + revoked.Format(time.RFC3339))
-	case expires != nil && !now.Before(*expires):
-		return nil, feedwire.Unauthorized("the API key expired at " + expires.Format(time.RFC3339) + "; create a new one")
+	case k.revoked != nil && !now.Before(*k.revoked):
+		return nil, feedwire.Unauthorized("the API key was revoked at " + k.revoked.Format(time.RFC3339))
+	case k.expires != nil && !now.Before(*k.expires):
+		return nil, feedwire.Unauthorized("the API key expired at " + k.expires.Format(time.RFC3339) + "; create a new one")
 	}
-	if lastUsed == nil || now.Sub(*lastUsed) >= lastUsedPrecision {
+	if k.lastUsed == nil || now.Sub(*k.lastUsed) >= lastUsedPrecision {
 		// lastUsedAt is a hint for people deciding which keys to revoke: failing to
 		// record it must not fail the request it describes, so the error is dropped.
 		// The condition keeps concurrent requests from writing it twice.
 		s.write.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?
-			AND (last_used_at IS NULL OR last_used_at <= ?)`, millis(now), keyID, millis(now.Add(-lastUsedPrecision)))
+			AND (last_used_at IS NULL OR last_used_at <= ?)`, millis(now), k.id, millis(now.Add(-lastUsedPrecision)))
+		s.keys.usedAt(hash, now)
 	}
-	return &ws, nil
+	return &k.workspace, nil
+}
+
+// readKey reads what Authenticate needs of the key whose hash is hash.
+func (s *Store) readKey(ctx context.Context, hash [32]byte) (cachedKey, error) {
+	k := cachedKey{read: time.Now()}
+	ws := &k.workspace
+	err := s.read.QueryRowContext(ctx, `SELECT k.id, k.last_used_at, k.expires_at, k.revoked_at, w.id, w.name, w.created_at
+		FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.secret_hash = ?`, hash[:]).
+		Scan(&k.id, nullTimeColumn{&k.lastUsed}, nullTimeColumn{&k.expires}, nullTimeColumn{&k.revoked},
+			&ws.ID, &ws.Name, timeColumn{&ws.CreatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return k, feedwire.Unauthorized("the API key is not valid")
+	}
+	if err != nil {
+		return k, fmt.Errorf("authenticate: %w", err)
+	}
+	return k, nil
 }
 
 // hashKey is SHA-256: API keys are 192 random bits, so a slow password hash would add
 // cost to every request and no safety.
-func hashKey(secret string) []byte {
-	sum := sha256.Sum256([]byte(secret))
-	return sum[:]
+func hashKey(secret string) [32]byte {
+	return sha256.Sum256([]byte(secret))
 }

@@ -1,7 +1,7 @@
 package wire
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
 
 	"github.com/feedwire/feedwire"
@@ -57,23 +57,39 @@ func featurebaseChanges(changes []change) ([]byte, error) {
 }
 
 // FeaturebaseBody returns the body of a featurebase-format delivery of ev to a webhook,
-// whose envelope id is id: "notif_" and a UUIDv7.
+// whose envelope id is id: "notif_" and a UUIDv7. It is the encoding of a
+// webhook.FeaturebasePayload, written out by hand (see appendRaw).
 func FeaturebaseBody(id, webhookID string, ev *feedwire.Event) ([]byte, error) {
-	p := webhook.FeaturebasePayload{
-		Object: webhook.ObjectNotificationEvent, ID: id, Topic: string(ev.Type),
-		OrganizationID: ev.WorkspaceID, WebhookID: webhookID, CreatedAt: webhook.NewTime(ev.CreatedAt),
-		DeliveryStatus: webhook.DeliveryStatusPending,
-		Data:           webhook.FeaturebaseData{Object: webhook.ObjectNotificationEventData, Item: ev.Data},
-	}
+	b := make([]byte, 0, len(ev.Data)+len(ev.Changes)+len(ev.ConversationURL)+300)
+	b = append(b, `{"object":"`+webhook.ObjectNotificationEvent+`","id":`...)
+	b = appendString(b, id)
+	b = append(b, `,"topic":`...)
+	b = appendString(b, string(ev.Type))
+	b = append(b, `,"organizationId":`...)
+	b = appendString(b, ev.WorkspaceID)
+	b = append(b, `,"webhookId":`...)
+	b = appendString(b, webhookID)
+	b = append(b, `,"createdAt":"`...)
+	b = ev.CreatedAt.UTC().AppendFormat(b, webhook.TimeLayout)
+	b = append(b, `","deliveryStatus":"`+webhook.DeliveryStatusPending+`"`...)
 	if ev.ConversationID != "" {
-		p.ConversationID, p.ConversationURL = &ev.ConversationID, &ev.ConversationURL
+		b = append(b, `,"conversationId":`...)
+		b = appendString(b, ev.ConversationID)
+		b = append(b, `,"conversationUrl":`...)
+		b = appendString(b, ev.ConversationURL)
 	}
-	if ev.Changes != nil {
-		if err := json.Unmarshal(ev.Changes, &p.Data.Changes); err != nil {
-			return nil, fmt.Errorf("wire: changes of event %s: %w", ev.ID, err)
+	b = append(b, `,"data":{"object":"`+webhook.ObjectNotificationEventData+`","item":`...)
+	b, err := appendRaw(b, ev.Data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: data of event %s", err, ev.ID)
+	}
+	if changes := bytes.TrimSpace(ev.Changes); len(changes) > 0 && string(changes) != "null" && string(changes) != "[]" {
+		b = append(b, `,"changes":`...) // omitempty: only a list with changes in it
+		if b, err = appendRaw(b, changes); err != nil {
+			return nil, fmt.Errorf("%w: changes of event %s", err, ev.ID)
 		}
 	}
-	return marshal(p)
+	return append(b, "}}"...), nil
 }
 
 // Body returns the body of a delivery of ev in the format of its type.

@@ -111,7 +111,24 @@ func harvestrEvent[R any, D any](kind eventKind, before, after *R, data func(*R)
 }
 
 // HarvestrBody returns the body of a harvestr-format delivery of ev whose envelope id is
-// id: the event's own id in the event log, a per-delivery id on the wire.
+// id: the event's own id in the event log, a per-delivery id on the wire. It is the
+// encoding of a webhook.HarvestrPayload, written out by hand (see appendRaw).
 func HarvestrBody(id string, ev *feedwire.Event) ([]byte, error) {
-	return marshal(webhook.HarvestrPayload{ID: id, Event: string(ev.Type), Data: ev.Data, Changes: ev.Changes})
+	b := make([]byte, 0, len(id)+len(ev.Type)+len(ev.Data)+len(ev.Changes)+40)
+	b = append(b, `{"id":`...)
+	b = appendString(b, id)
+	b = append(b, `,"event":`...)
+	b = appendString(b, string(ev.Type))
+	b = append(b, `,"data":`...)
+	b, err := appendRaw(b, ev.Data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: data of event %s", err, ev.ID)
+	}
+	if len(ev.Changes) > 0 { // omitempty
+		b = append(b, `,"changes":`...)
+		if b, err = appendRaw(b, ev.Changes); err != nil {
+			return nil, fmt.Errorf("%w: changes of event %s", err, ev.ID)
+		}
+	}
+	return append(b, '}'), nil
 }
