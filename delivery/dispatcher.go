@@ -180,37 +180,30 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // wait in ready for the next free sender. A claim is a write transaction, and waiting
 // for it with every sender idle, then for every attempt with the store idle, left each
 // half unused; claimed ahead, the next batch is at hand when a sender frees up, and the
-// claim runs while the attempts do. A waiting delivery counts against the concurrency
-// bounds like one under way, so a webhook never has more than PerWebhook of either.
+// claim runs while the attempts do. Claims also take up to PerWebhook more of a
+// webhook than its bound lets attempt at once: those wait as spares, holding no
+// sender, and each attempt that ends hands its slot to the next (see slots).
 func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.AttemptResult, senders *sync.WaitGroup) int {
 	ready := make(chan leased, d.config.Workers)
 	defer close(ready)
 	freed := make(chan struct{}, 1)
 	var underWay underWay
+	slots := newSlots(d.config.PerWebhook, d.config.PerWorkspace)
 	for range d.config.Workers {
 		senders.Go(func() {
 			for l := range ready {
-				c := l.claim
-				d.pacing.wait(ctx, c, d.now)
-				switch {
-				case ctx.Err() != nil:
-					// Shutdown began: a delivery not yet attempted is left to
-					// ReleaseOwnLeases rather than attempted.
-				case !d.now().Add(c.Webhook.Timeout).Before(l.until):
-					// It waited so long behind attempts that hang that its lease
-					// could end before its attempt did, and another claim send it
-					// again. Left alone, it is due again when the lease ends.
-					d.logger.Warn("a claimed delivery waited too long for a sender; it is due again when its lease ends",
-						"delivery", c.Delivery.ID, "webhook", c.Delivery.WebhookID)
-				default:
-					if result := d.attempt(c); d.abandoned.Err() == nil {
-						results <- result
-					} // else cut short by Abandon: its lease is released when Run ends
-				}
-				underWay.add(c, -1)
-				select {
-				case freed <- struct{}{}:
-				default:
+				for {
+					d.deliver(ctx, l, results)
+					underWay.add(l.claim, -1)
+					select {
+					case freed <- struct{}{}:
+					default:
+					}
+					next, ok := slots.done(l.claim)
+					if !ok {
+						break
+					}
+					l = next // a spare that the slot just freed lets go: attempted at once
 				}
 			}
 		})
@@ -223,7 +216,8 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 			now := d.now()
 			claimed, err = d.queue.ClaimDeliveries(ctx, feedwire.ClaimRequest{
 				Now: now, Limit: min(room, maxBatch), Lease: d.config.Lease,
-				PerWebhook: d.config.PerWebhook, PerWorkspace: d.config.PerWorkspace,
+				// Room for a webhook's spares, and for its workspace to hold them.
+				PerWebhook: 2 * d.config.PerWebhook, PerWorkspace: d.config.PerWorkspace + d.config.PerWebhook,
 				InFlight: underWay.snapshot(),
 			})
 			if err != nil {
@@ -234,7 +228,9 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 			}
 			for _, c := range claimed.Claims {
 				underWay.add(c, 1)
-				ready <- leased{claim: c, until: now.Add(d.config.Lease)}
+				if l := (leased{claim: c, until: now.Add(d.config.Lease)}); slots.admit(l) {
+					ready <- l
+				}
 			}
 			if len(claimed.Claims) == min(room, maxBatch) {
 				continue // there may be more due right now
@@ -247,10 +243,115 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 	return underWay.total()
 }
 
+// deliver attempts a claimed delivery and hands its result to the recorder, unless
+// shutdown began or its lease is too near its end.
+func (d *Dispatcher) deliver(ctx context.Context, l leased, results chan<- feedwire.AttemptResult) {
+	c := l.claim
+	d.pacing.wait(ctx, c, d.now)
+	switch {
+	case ctx.Err() != nil:
+		// Shutdown began: a delivery not yet attempted is left to ReleaseOwnLeases
+		// rather than attempted.
+	case !d.now().Add(c.Webhook.Timeout).Before(l.until):
+		// It waited so long behind attempts that hang that its lease could end before
+		// its attempt did, and another claim send it again. Left alone, it is due
+		// again when the lease ends. (A spare waits for its webhook's own attempts,
+		// so one of a webhook whose endpoint hangs does, as expected.)
+		level := slog.LevelWarn
+		if l.spare {
+			level = slog.LevelDebug
+		}
+		d.logger.Log(ctx, level, "a claimed delivery waited too long for a sender; it is due again when its lease ends",
+			"delivery", c.Delivery.ID, "webhook", c.Delivery.WebhookID)
+	default:
+		if result := d.attempt(c); d.abandoned.Err() == nil {
+			results <- result
+		} // else cut short by Abandon: its lease is released when Run ends
+	}
+}
+
 // leased is a claimed delivery waiting for a sender, with when its lease ends.
 type leased struct {
 	claim *feedwire.Claim
 	until time.Time
+	spare bool // it waited for a slot of its webhook or workspace
+}
+
+// slots bounds the attempts under way at once, or handed to a sender, of each webhook
+// (PerWebhook) and each workspace (PerWorkspace). A claimed delivery without a slot
+// waits as a spare; an attempt that ends hands its slot to a spare of its webhook, or
+// else of another webhook of its workspace. So a busy webhook's attempts follow each
+// other at once rather than each waiting for a claim, which is a write transaction
+// queued behind the records of attempts: with the spares counted against the bounds
+// as before, about 100 of 128 senders waited for claims in feedwire bench.
+type slots struct {
+	mu                       sync.Mutex
+	perWebhook, perWorkspace int
+	byWebhook, byWorkspace   map[string]int      // slots taken
+	spares                   map[string][]leased // by webhook, in the order claimed
+}
+
+func newSlots(perWebhook, perWorkspace int) *slots {
+	return &slots{perWebhook: perWebhook, perWorkspace: perWorkspace,
+		byWebhook: map[string]int{}, byWorkspace: map[string]int{}, spares: map[string][]leased{}}
+}
+
+// admit gives l a slot and reports true, or keeps it as a spare and reports false.
+func (s *slots) admit(l leased) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.free(l.claim) {
+		s.take(l.claim, 1)
+		return true
+	}
+	webhookID := l.claim.Delivery.WebhookID
+	l.spare = true
+	s.spares[webhookID] = append(s.spares[webhookID], l)
+	return false
+}
+
+// done gives back the slot of c, whose attempt ended, and returns the spare it lets go,
+// if any, with the slot taken for it.
+func (s *slots) done(c *feedwire.Claim) (leased, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.take(c, -1)
+	if l, ok := s.letGo(c.Delivery.WebhookID); ok {
+		return l, true
+	}
+	for webhookID, waiting := range s.spares { // a spare held back by the workspace's bound
+		if waiting[0].claim.Delivery.WorkspaceID == c.Delivery.WorkspaceID {
+			if l, ok := s.letGo(webhookID); ok {
+				return l, true
+			}
+		}
+	}
+	return leased{}, false
+}
+
+// letGo takes a slot for the webhook's first spare and returns it, if both bounds let it.
+func (s *slots) letGo(webhookID string) (leased, bool) {
+	waiting := s.spares[webhookID]
+	if len(waiting) == 0 || !s.free(waiting[0].claim) {
+		return leased{}, false
+	}
+	l := waiting[0]
+	if len(waiting) == 1 {
+		delete(s.spares, webhookID)
+	} else {
+		s.spares[webhookID] = waiting[1:]
+	}
+	s.take(l.claim, 1)
+	return l, true
+}
+
+func (s *slots) free(c *feedwire.Claim) bool {
+	return s.byWebhook[c.Delivery.WebhookID] < s.perWebhook && s.byWorkspace[c.Delivery.WorkspaceID] < s.perWorkspace
+}
+
+func (s *slots) take(c *feedwire.Claim, n int) {
+	count(s.byWebhook, c.Delivery.WebhookID, n)
+	count(s.byWorkspace, c.Delivery.WorkspaceID, n)
 }
 
 // underWay counts the deliveries claimed and not yet attempted or under way, by
