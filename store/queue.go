@@ -345,7 +345,12 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 			return err
 		}
 		for _, w := range webhooks {
-			w.UpdatedAt = s.clock()
+			// updatedAt says when the webhook's settings or status last changed, not
+			// its health: a PATCH checked against it (UpdateWebhook) must not fail
+			// because a delivery was recorded meanwhile.
+			if slices.Contains(suspended, w) {
+				w.UpdatedAt = s.clock()
+			}
 			if err := writeWebhook(ctx, tx, w); err != nil {
 				return err
 			}

@@ -308,3 +308,33 @@ func TestQueueStats(t *testing.T) {
 		t.Errorf("both due ones claimed: %+v, want them waiting", s)
 	}
 }
+
+// TestUpdateWhileAttemptsAreRecorded: a PATCH of a webhook whose attempts are recorded
+// while the PATCH is checked succeeds (recording an attempt changes the webhook's
+// health, not its settings), and keeps what was recorded.
+func TestUpdateWhileAttemptsAreRecorded(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	hook := f.hook(t, feedwire.WebhookActive)
+	f.message(t)
+	c := f.claim(t)[0]
+	recordDuringCheck := func(before, after *feedwire.Webhook) error {
+		a := feedwire.Attempt{DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, Number: 1, StartedAt: f.clock.Now(),
+			RequestURL: c.Webhook.URL, ResponseStatus: 503, ErrorClass: feedwire.ErrorStatus, Outcome: feedwire.OutcomeRetry}
+		return f.store.RecordAttempts(ctx, []feedwire.AttemptResult{{Claim: c, Attempt: a}}, time.Hour)
+	}
+	f.clock.Advance(time.Second)
+	got, err := f.store.UpdateWebhook(ctx, f.workspace, hook.ID, feedwire.WebhookPatch{Name: feedwire.Set("renamed")}, recordDuringCheck)
+	if err != nil {
+		t.Fatalf("a PATCH while an attempt was recorded: %v", err)
+	}
+	stored, err := f.store.Webhook(ctx, f.workspace, hook.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "renamed" || stored.Name != "renamed" || stored.Health.ErrorsSinceLastSuccess != 1 ||
+		stored.LastStatus == nil || stored.LastStatus.Code != 503 {
+		t.Errorf("after the PATCH: name %q, errors since success %d, last status %+v; want the name and the recorded attempt",
+			stored.Name, stored.Health.ErrorsSinceLastSuccess, stored.LastStatus)
+	}
+}

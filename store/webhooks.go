@@ -280,6 +280,12 @@ func (s *Store) UpdateWebhook(ctx context.Context, workspaceID, id string, p fee
 		if !current.UpdatedAt.Equal(before.UpdatedAt) {
 			return feedwire.Conflict("webhook %s changed while this update was checked; try again", id)
 		}
+		// What attempts recorded since before was read stays; only reactivating starts
+		// the endpoint's health afresh (WebhookPatch.Apply).
+		after.LastStatus = current.LastStatus
+		if reactivated := before.Status != feedwire.WebhookActive && after.Status == feedwire.WebhookActive; !reactivated {
+			after.Health = current.Health
+		}
 		if err := writeWebhook(ctx, tx, &after); err != nil {
 			return err
 		}
