@@ -188,12 +188,13 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 	defer close(ready)
 	freed := make(chan struct{}, 1)
 	var underWay underWay
-	slots := newSlots(d.config.PerWebhook, d.config.PerWorkspace)
+	slots := newSlots(d.config.PerWebhook, d.config.PerWorkspace, d.config.Lease/4)
 	for range d.config.Workers {
 		senders.Go(func() {
 			for l := range ready {
 				for {
-					d.deliver(ctx, l, results)
+					took := d.deliver(ctx, l, results)
+					slots.noteAttempt(l.claim.Delivery.WebhookID, took)
 					underWay.add(l.claim, -1)
 					select {
 					case freed <- struct{}{}:
@@ -218,7 +219,7 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 				Now: now, Limit: min(room, maxBatch), Lease: d.config.Lease,
 				// Room for a webhook's spares, and for its workspace to hold them.
 				PerWebhook: 2 * d.config.PerWebhook, PerWorkspace: d.config.PerWorkspace + d.config.PerWebhook,
-				InFlight: underWay.snapshot(),
+				InFlight: slots.withoutSpares(underWay.snapshot()),
 			})
 			if err != nil {
 				if ctx.Err() == nil {
@@ -244,8 +245,9 @@ func (d *Dispatcher) dispatch(ctx context.Context, results chan<- feedwire.Attem
 }
 
 // deliver attempts a claimed delivery and hands its result to the recorder, unless
-// shutdown began or its lease is too near its end.
-func (d *Dispatcher) deliver(ctx context.Context, l leased, results chan<- feedwire.AttemptResult) {
+// shutdown began or its lease is too near its end. It returns how long the attempt
+// took, zero when there was none.
+func (d *Dispatcher) deliver(ctx context.Context, l leased, results chan<- feedwire.AttemptResult) time.Duration {
 	c := l.claim
 	d.pacing.wait(ctx, c, d.now)
 	switch {
@@ -264,10 +266,13 @@ func (d *Dispatcher) deliver(ctx context.Context, l leased, results chan<- feedw
 		d.logger.Log(ctx, level, "a claimed delivery waited too long for a sender; it is due again when its lease ends",
 			"delivery", c.Delivery.ID, "webhook", c.Delivery.WebhookID)
 	default:
-		if result := d.attempt(c); d.abandoned.Err() == nil {
+		result := d.attempt(c)
+		if d.abandoned.Err() == nil {
 			results <- result
 		} // else cut short by Abandon: its lease is released when Run ends
+		return result.Attempt.Duration
 	}
+	return 0
 }
 
 // leased is a claimed delivery waiting for a sender, with when its lease ends.
@@ -284,16 +289,51 @@ type leased struct {
 // other at once rather than each waiting for a claim, which is a write transaction
 // queued behind the records of attempts: with the spares counted against the bounds
 // as before, about 100 of 128 senders waited for claims in feedwire bench.
+//
+// A webhook whose last attempt took slow or more gets no spares: a spare waits for
+// one of its webhook's attempts and then has its own to make within its lease, and
+// those of an endpoint that hangs for its whole timeout would only wait to be skipped.
 type slots struct {
 	mu                       sync.Mutex
 	perWebhook, perWorkspace int
 	byWebhook, byWorkspace   map[string]int      // slots taken
 	spares                   map[string][]leased // by webhook, in the order claimed
+	slow                     time.Duration
+	slowWebhooks             map[string]bool // whose last attempt took slow or more
 }
 
-func newSlots(perWebhook, perWorkspace int) *slots {
-	return &slots{perWebhook: perWebhook, perWorkspace: perWorkspace,
-		byWebhook: map[string]int{}, byWorkspace: map[string]int{}, spares: map[string][]leased{}}
+func newSlots(perWebhook, perWorkspace int, slow time.Duration) *slots {
+	return &slots{perWebhook: perWebhook, perWorkspace: perWorkspace, slow: slow,
+		byWebhook: map[string]int{}, byWorkspace: map[string]int{}, spares: map[string][]leased{},
+		slowWebhooks: map[string]bool{}}
+}
+
+// noteAttempt notes how long an attempt of the webhook took; zero when there was none.
+func (s *slots) noteAttempt(webhookID string, took time.Duration) {
+	if took == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if took >= s.slow {
+		s.slowWebhooks[webhookID] = true
+	} else {
+		delete(s.slowWebhooks, webhookID)
+	}
+}
+
+// withoutSpares returns what is under way with each slow webhook counted as if its
+// spares were taken, so that a claim takes none for it.
+func (s *slots) withoutSpares(inFlight feedwire.InFlight) feedwire.InFlight {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if inFlight.ByWebhook == nil {
+		inFlight.ByWebhook = map[string]int{}
+	}
+	for webhookID := range s.slowWebhooks {
+		inFlight.ByWebhook[webhookID] += s.perWebhook
+	}
+	return inFlight
 }
 
 // admit gives l a slot and reports true, or keeps it as a spare and reports false.

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"testing"
+	"time"
 
 	"github.com/feedwire/feedwire"
 )
@@ -11,7 +12,7 @@ import (
 // to a spare that only its workspace's bound held back; and the bounds are never
 // passed.
 func TestSlots(t *testing.T) {
-	s := newSlots(2, 3) // 2 attempts of a webhook at once, 3 of a workspace
+	s := newSlots(2, 3, time.Minute) // 2 attempts of a webhook at once, 3 of a workspace
 	claim := func(id, webhook, workspace string) leased {
 		return leased{claim: &feedwire.Claim{Delivery: feedwire.Delivery{ID: id, WebhookID: webhook, WorkspaceID: workspace}}}
 	}
@@ -48,5 +49,24 @@ func TestSlots(t *testing.T) {
 	next(b2, "")
 	if len(s.byWebhook) != 0 || len(s.byWorkspace) != 0 || len(s.spares) != 0 {
 		t.Errorf("slots left taken: %v %v, spares %v", s.byWebhook, s.byWorkspace, s.spares)
+	}
+}
+
+// TestNoSparesForASlowWebhook: once an attempt of a webhook takes the slow time or
+// more, claims count its spares as taken, until an attempt of it is quick again.
+func TestNoSparesForASlowWebhook(t *testing.T) {
+	s := newSlots(4, 10, time.Second)
+	inFlight := feedwire.InFlight{ByWebhook: map[string]int{"A": 1}, ByWorkspace: map[string]int{"W": 1}}
+	if got := s.withoutSpares(inFlight).ByWebhook["A"]; got != 1 {
+		t.Errorf("before any slow attempt: A counts %d, want 1", got)
+	}
+	s.noteAttempt("A", 2*time.Second)
+	s.noteAttempt("B", 0) // not attempted: says nothing
+	if got := s.withoutSpares(feedwire.InFlight{ByWebhook: map[string]int{"A": 1}}).ByWebhook; got["A"] != 5 || got["B"] != 0 {
+		t.Errorf("after a slow attempt: %v, want A counted with its 4 spares", got)
+	}
+	s.noteAttempt("A", 10*time.Millisecond)
+	if got := s.withoutSpares(feedwire.InFlight{ByWebhook: map[string]int{"A": 1}}).ByWebhook["A"]; got != 1 {
+		t.Errorf("after a quick attempt: A counts %d, want 1", got)
 	}
 }

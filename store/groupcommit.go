@@ -282,9 +282,10 @@ func (c *committer) runOne(ctx context.Context, sqlTx *sql.Tx, w *groupWrite) er
 	w.panic, w.err = runGuarded(tx, w.fn)
 	if w.err == nil && w.panic == nil {
 		w.tx = tx
-		if w.durability == durableRecord && len(tx.events) > 0 {
-			// A record that stored events (a webhook.suspended, a delivery.failed) queued
-			// deliveries of them: no claim may send those before they are on disk.
+		if w.durability == durableRecord && tx.deliveries > 0 {
+			// A record that stored events (a webhook.suspended, a delivery.failed)
+			// queued deliveries of them to operational webhooks: no claim may send
+			// those before they are on disk.
 			w.durability = durable
 		}
 		_, err := sqlTx.ExecContext(ctx, "RELEASE write")

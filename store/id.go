@@ -36,8 +36,8 @@ type sequence struct {
 }
 
 // next returns the millisecond and number of the next id made at ms. A clock that
-// steps back, or a millisecond that runs out of numbers, borrows the next
-// millisecond, so that ids keep their order.
+// steps back goes on numbering the last millisecond, and one that runs out of numbers
+// borrows the next, so that ids keep their order.
 func (s *sequence) next(ms int64) (int64, int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

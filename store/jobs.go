@@ -138,6 +138,10 @@ func (s *Store) RunJobBatch(ctx context.Context, jobID string, size int) (done b
 		if err != nil {
 			return fmt.Errorf("job %s: %w", jobID, err)
 		}
+		if j.Status == feedwire.JobSucceeded || j.Status == feedwire.JobFailed {
+			done = true // another runner finished it meanwhile (two leaders for a moment)
+			return nil
+		}
 		ids, err := jobBatch(ctx, tx, j, position, size)
 		if err != nil {
 			return err

@@ -199,3 +199,31 @@ func TestOperationalWebhookSuspended(t *testing.T) {
 		t.Errorf("webhook.recovered after a pause: %+v, want one, with the held delivery released", recovered)
 	}
 }
+
+// TestSuspensionSaysWhatSuspended: in a batch where a 410 suspends a webhook and a later
+// attempt of it answers 503, webhook.suspended shows the 410.
+func TestSuspensionSaysWhatSuspended(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.hook(t, feedwire.WebhookActive)
+	f.message(t)
+	f.message(t)
+	claims := f.claim(t)
+	if len(claims) != 2 {
+		t.Fatalf("claimed %d, want 2", len(claims))
+	}
+	var batch []feedwire.AttemptResult
+	for i, status := range []int{410, 503} {
+		c := claims[i]
+		batch = append(batch, feedwire.AttemptResult{Claim: c, Attempt: feedwire.Attempt{DeliveryID: c.Delivery.ID,
+			WebhookID: c.Webhook.ID, Number: 1, StartedAt: f.clock.Now().Add(time.Duration(i) * time.Millisecond),
+			RequestURL: c.Webhook.URL, ResponseStatus: status, ErrorClass: feedwire.ErrorStatus, Outcome: feedwire.OutcomeRetry}})
+	}
+	if err := f.store.RecordAttempts(ctx, batch, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	suspended := operationalData[webhook.WebhookSuspended](t, f, feedwire.EventWebhookSuspended)
+	if len(suspended) != 1 || suspended[0].LastStatus.Code != 410 {
+		t.Errorf("webhook.suspended: %+v, want one showing the 410", suspended)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/feedwire/feedwire"
+	"github.com/feedwire/feedwire/wire"
 )
 
 // ClaimDeliveries takes due deliveries, as many as req allows and shared out fairly
@@ -304,13 +305,22 @@ func (s *Store) attachWebhooks(ctx context.Context, tx *txn, claims []*feedwire.
 // batches that both updated a webhook failed each other, again and again. On SQLite a
 // claim does not wait for a record's sync (durableRecord).
 func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptResult, suspendAfter time.Duration) error {
+	// A suspension changes an attempt's outcome; a run of fn that Postgres makes again
+	// starts from the outcomes as decided, not as the failed run left them.
+	decided := make([]feedwire.Attempt, len(results))
+	for i, r := range results {
+		decided[i] = r.Attempt
+	}
 	return s.writeTxAs(ctx, sql.LevelReadCommitted, durableRecord, func(tx *txn) error {
+		for i := range results {
+			results[i].Attempt.Outcome, results[i].Attempt.NextAttemptAt = decided[i].Outcome, decided[i].NextAttemptAt
+		}
 		webhooks, err := s.lockWebhooks(ctx, tx, results)
 		if err != nil {
 			return err
 		}
 		var recorded []*feedwire.AttemptResult
-		var suspended []*feedwire.Webhook
+		var suspensions []*feedwire.Event // built when each webhook is suspended, recorded once it is written
 		for i := range results {
 			r := &results[i]
 			w, ok := webhooks[r.Claim.Delivery.WebhookID]
@@ -323,7 +333,15 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 				if err := holdOrRelease(ctx, tx, feedwire.WebhookActive, w, r.Attempt.StartedAt); err != nil {
 					return err
 				}
-				suspended = append(suspended, w)
+				w.UpdatedAt = s.clock()
+				// The event says what the attempt that suspended it saw, not what later
+				// attempts of the batch leave in w.
+				ev, err := wire.WebhookSuspendedEvent(w, w.UpdatedAt)
+				if err != nil {
+					return err
+				}
+				ev.WorkspaceID, ev.ResourceID, ev.CreatedAt = w.WorkspaceID, w.ID, w.UpdatedAt
+				suspensions = append(suspensions, ev)
 			}
 			recorded = append(recorded, r)
 		}
@@ -344,21 +362,18 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 		if err := recordDeliveriesFailed(ctx, tx, recorded, webhooks, s.clock()); err != nil {
 			return err
 		}
+		// updatedAt says when the webhook's settings or status last changed (above, for
+		// a suspension), not its health: a PATCH checked against it (UpdateWebhook) must
+		// not fail because a delivery was recorded meanwhile.
 		for _, w := range webhooks {
-			// updatedAt says when the webhook's settings or status last changed, not
-			// its health: a PATCH checked against it (UpdateWebhook) must not fail
-			// because a delivery was recorded meanwhile.
-			if slices.Contains(suspended, w) {
-				w.UpdatedAt = s.clock()
-			}
 			if err := writeWebhook(ctx, tx, w); err != nil {
 				return err
 			}
 		}
 		// Recorded once the suspensions are written, so that a suspended operational
 		// webhook is not sent its own suspension.
-		for _, w := range suspended {
-			if err := recordSuspended(ctx, tx, w, s.clock()); err != nil {
+		for _, ev := range suspensions {
+			if err := recordEvent(ctx, tx, ev, ev.WorkspaceID, ev.ResourceID, ev.CreatedAt); err != nil {
 				return err
 			}
 		}

@@ -145,8 +145,9 @@ func (s *Store) APIKey(ctx context.Context, workspaceID, id string) (*feedwire.A
 	return apiKeys.get(ctx, s.read, workspaceID, id)
 }
 
-// RevokeAPIKey makes the key stop working now. A key whose revocation is due later, at
-// the end of a rotation's grace period, is revoked now too; a revoked one stays as it is.
+// RevokeAPIKey makes the key stop working now: at once on this store, within
+// keyCacheFor on other nodes. A key whose revocation is due later, at the end of a
+// rotation's grace period, is revoked now too; a revoked one stays as it is.
 func (s *Store) RevokeAPIKey(ctx context.Context, workspaceID, id string) (*feedwire.APIKey, error) {
 	var k *feedwire.APIKey
 	err := s.inTx(ctx, func(tx *txn) error {
