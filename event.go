@@ -61,7 +61,7 @@ var OperationalEventTypes = []EventType{EventWebhookSuspended, EventWebhookRecov
 
 // VendorEventTypes lists the 32 event types of the two vendors' catalogs: harvestr's,
 // then featurebase's.
-var VendorEventTypes = append(HarvestrEventTypes[:len(HarvestrEventTypes):len(HarvestrEventTypes)], FeaturebaseTopics...)
+var VendorEventTypes = slices.Concat(HarvestrEventTypes, FeaturebaseTopics)
 
 // EventTypesOf returns the event types of a format, or nil for an unknown format. The
 // chat and template formats render events of both vendors' catalogs, so they take all

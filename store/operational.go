@@ -15,13 +15,21 @@ import (
 // the change they report: a webhook.suspended commits with the suspension, or neither
 // does, and its deliveries to the workspace's operational webhooks are queued with it.
 
-// recordSuspended records webhook.suspended for w, suspended at now.
-func recordSuspended(ctx context.Context, tx *txn, w *feedwire.Webhook, now time.Time) error {
-	ev, err := wire.WebhookSuspendedEvent(w, now)
-	if err != nil {
-		return err
-	}
-	return recordEvent(ctx, tx, ev, w.WorkspaceID, w.ID, now)
+// suspension is the webhook.suspended event of a webhook, built when it is suspended
+// (so that it shows the attempt that did it) and recorded once the webhook is written.
+type suspension struct {
+	ev                     *feedwire.Event
+	workspaceID, webhookID string
+	at                     time.Time
+}
+
+func newSuspension(w *feedwire.Webhook, at time.Time) (suspension, error) {
+	ev, err := wire.WebhookSuspendedEvent(w, at)
+	return suspension{ev: ev, workspaceID: w.WorkspaceID, webhookID: w.ID, at: at}, err
+}
+
+func (s suspension) record(ctx context.Context, tx *txn) error {
+	return recordEvent(ctx, tx, s.ev, s.workspaceID, s.webhookID, s.at)
 }
 
 // recordRecovered records webhook.recovered for w, made active at now after a

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -26,6 +28,32 @@ func operationalData[T any](t *testing.T, f *fixture, et feedwire.EventType) []T
 	return out
 }
 
+// operationalHook stores an active operational webhook of every operational type.
+func (f *fixture) operationalHook(t *testing.T) *feedwire.Webhook {
+	t.Helper()
+	w := &feedwire.Webhook{
+		Name: "ops", URL: "https://example.com/ops", Format: feedwire.FormatOperational,
+		Topics: feedwire.OperationalEventTypes, Status: feedwire.WebhookActive, Secret: testSecret,
+		Timeout: feedwire.DefaultWebhookTimeout, Headers: map[string]string{},
+	}
+	if err := f.store.CreateWebhook(context.Background(), f.workspace, w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// record records the first attempt of a claimed delivery: an answer of status that
+// is not a success, with outcome.
+func (f *fixture) record(t *testing.T, c *feedwire.Claim, status int, outcome feedwire.Outcome) {
+	t.Helper()
+	a := feedwire.Attempt{DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, Number: 1, StartedAt: f.clock.Now(),
+		RequestURL: c.Webhook.URL, ResponseStatus: status, ErrorClass: feedwire.ErrorStatus,
+		ErrorMessage: fmt.Sprintf("%d %s", status, http.StatusText(status)), Outcome: outcome}
+	if err := f.store.RecordAttempts(context.Background(), []feedwire.AttemptResult{{Claim: c, Attempt: a}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestOperationalEvents checks that each change feedwire makes on its own records its
 // event, and queues its delivery to the operational webhook, in the change's
 // transaction: a delivery that fails for good, a webhook the sweeper suspends, one made
@@ -34,24 +62,9 @@ func operationalData[T any](t *testing.T, f *fixture, et feedwire.EventType) []T
 func TestOperationalEvents(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	ops := &feedwire.Webhook{
-		Name: "ops", URL: "https://example.com/ops", Format: feedwire.FormatOperational,
-		Topics: feedwire.OperationalEventTypes, Status: feedwire.WebhookActive, Secret: testSecret,
-		Timeout: feedwire.DefaultWebhookTimeout, Headers: map[string]string{},
-	}
-	if err := f.store.CreateWebhook(ctx, f.workspace, ops); err != nil {
-		t.Fatal(err)
-	}
+	ops := f.operationalHook(t)
 	hook := f.hook(t, feedwire.WebhookActive)
-	fail := func(c *feedwire.Claim) {
-		t.Helper()
-		a := feedwire.Attempt{DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, Number: 1, StartedAt: f.clock.Now(),
-			RequestURL: c.Webhook.URL, ResponseStatus: 503, ErrorClass: feedwire.ErrorStatus,
-			ErrorMessage: "503 Service Unavailable", Outcome: feedwire.OutcomeFailed}
-		if err := f.store.RecordAttempts(ctx, []feedwire.AttemptResult{{Claim: c, Attempt: a}}, time.Hour); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fail := func(c *feedwire.Claim) { f.record(t, c, 503, feedwire.OutcomeFailed) }
 
 	f.message(t)
 	claims := f.claim(t)
@@ -127,22 +140,7 @@ func TestOperationalEvents(t *testing.T) {
 func TestOperationalWebhookSuspended(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	ops := &feedwire.Webhook{
-		Name: "ops", URL: "https://example.com/ops", Format: feedwire.FormatOperational,
-		Topics: feedwire.OperationalEventTypes, Status: feedwire.WebhookActive, Secret: testSecret,
-		Timeout: feedwire.DefaultWebhookTimeout, Headers: map[string]string{},
-	}
-	if err := f.store.CreateWebhook(ctx, f.workspace, ops); err != nil {
-		t.Fatal(err)
-	}
-	record := func(c *feedwire.Claim, status int, outcome feedwire.Outcome) {
-		t.Helper()
-		a := feedwire.Attempt{DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, Number: 1, StartedAt: f.clock.Now(),
-			RequestURL: c.Webhook.URL, ResponseStatus: status, ErrorClass: feedwire.ErrorStatus, Outcome: outcome}
-		if err := f.store.RecordAttempts(ctx, []feedwire.AttemptResult{{Claim: c, Attempt: a}}, time.Hour); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ops := f.operationalHook(t)
 
 	ev, err := wire.ExampleEvent(feedwire.EventJobFinished)
 	if err != nil {
@@ -155,7 +153,7 @@ func TestOperationalWebhookSuspended(t *testing.T) {
 	if len(claims) != 1 || !claims[0].Delivery.Test {
 		t.Fatalf("claimed %d, want the test delivery", len(claims))
 	}
-	record(claims[0], 410, feedwire.OutcomeFailed)
+	f.record(t, claims[0], 410, feedwire.OutcomeFailed)
 	if w, _ := f.store.Webhook(ctx, f.workspace, ops.ID); w.Status != feedwire.WebhookActive {
 		t.Fatalf("a test delivery's 410 made the webhook %s", w.Status)
 	}
@@ -166,12 +164,12 @@ func TestOperationalWebhookSuspended(t *testing.T) {
 	if len(claims) != 1 || claims[0].Webhook.ID != hook.ID {
 		t.Fatalf("claimed %d, want the message's delivery", len(claims))
 	}
-	record(claims[0], 503, feedwire.OutcomeFailed) // a delivery.failed for ops
+	f.record(t, claims[0], 503, feedwire.OutcomeFailed) // a delivery.failed for ops
 	claims = f.claim(t)
 	if len(claims) != 1 || claims[0].Webhook.ID != ops.ID {
 		t.Fatalf("claimed %d, want the delivery.failed to ops", len(claims))
 	}
-	record(claims[0], 410, feedwire.OutcomeRetry)
+	f.record(t, claims[0], 410, feedwire.OutcomeRetry)
 	if n := len(f.events(t, feedwire.EventWebhookSuspended)); n != 1 {
 		t.Fatalf("%d webhook.suspended events, want 1", n)
 	}

@@ -94,7 +94,11 @@ func (s *Store) SuspendFailing(ctx context.Context, before time.Time) (int, erro
 			if err := holdOrRelease(ctx, tx, feedwire.WebhookActive, w, now); err != nil {
 				return err
 			}
-			if err := recordSuspended(ctx, tx, w, now); err != nil {
+			s, err := newSuspension(w, now)
+			if err != nil {
+				return err
+			}
+			if err := s.record(ctx, tx); err != nil {
 				return err
 			}
 		}

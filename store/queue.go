@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/feedwire/feedwire"
-	"github.com/feedwire/feedwire/wire"
 )
 
 // ClaimDeliveries takes due deliveries, as many as req allows and shared out fairly
@@ -320,7 +319,7 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 			return err
 		}
 		var recorded []*feedwire.AttemptResult
-		var suspensions []*feedwire.Event // built when each webhook is suspended, recorded once it is written
+		var suspensions []suspension
 		for i := range results {
 			r := &results[i]
 			w, ok := webhooks[r.Claim.Delivery.WebhookID]
@@ -334,14 +333,11 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 					return err
 				}
 				w.UpdatedAt = s.clock()
-				// The event says what the attempt that suspended it saw, not what later
-				// attempts of the batch leave in w.
-				ev, err := wire.WebhookSuspendedEvent(w, w.UpdatedAt)
+				suspension, err := newSuspension(w, w.UpdatedAt)
 				if err != nil {
 					return err
 				}
-				ev.WorkspaceID, ev.ResourceID, ev.CreatedAt = w.WorkspaceID, w.ID, w.UpdatedAt
-				suspensions = append(suspensions, ev)
+				suspensions = append(suspensions, suspension)
 			}
 			recorded = append(recorded, r)
 		}
@@ -372,8 +368,8 @@ func (s *Store) RecordAttempts(ctx context.Context, results []feedwire.AttemptRe
 		}
 		// Recorded once the suspensions are written, so that a suspended operational
 		// webhook is not sent its own suspension.
-		for _, ev := range suspensions {
-			if err := recordEvent(ctx, tx, ev, ev.WorkspaceID, ev.ResourceID, ev.CreatedAt); err != nil {
+		for _, suspension := range suspensions {
+			if err := suspension.record(ctx, tx); err != nil {
 				return err
 			}
 		}

@@ -319,9 +319,8 @@ func TestUpdateWhileAttemptsAreRecorded(t *testing.T) {
 	f.message(t)
 	c := f.claim(t)[0]
 	recordDuringCheck := func(before, after *feedwire.Webhook) error {
-		a := feedwire.Attempt{DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, Number: 1, StartedAt: f.clock.Now(),
-			RequestURL: c.Webhook.URL, ResponseStatus: 503, ErrorClass: feedwire.ErrorStatus, Outcome: feedwire.OutcomeRetry}
-		return f.store.RecordAttempts(ctx, []feedwire.AttemptResult{{Claim: c, Attempt: a}}, time.Hour)
+		f.record(t, c, 503, feedwire.OutcomeRetry)
+		return nil
 	}
 	f.clock.Advance(time.Second)
 	got, err := f.store.UpdateWebhook(ctx, f.workspace, hook.ID, feedwire.WebhookPatch{Name: feedwire.Set("renamed")}, recordDuringCheck)

@@ -145,7 +145,7 @@ func TestListenRefusesABadKey(t *testing.T) {
 func TestTriggerEveryType(t *testing.T) {
 	s := startServer(t)
 	key := s.createKey(t, "acme")
-	types := append(append([]feedwire.EventType{}, feedwire.HarvestrEventTypes...), feedwire.FeaturebaseTopics...)
+	types := feedwire.VendorEventTypes
 	for _, et := range types {
 		if _, stderr, err := s.cli(t, key, "trigger", string(et)); err != nil {
 			t.Errorf("trigger %s: %v\n%s", et, err, stderr)

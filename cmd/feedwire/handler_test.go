@@ -73,7 +73,7 @@ func TestHandlerReceivesEveryType(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	for _, et := range append(append([]feedwire.EventType{}, feedwire.HarvestrEventTypes...), feedwire.FeaturebaseTopics...) {
+	for _, et := range feedwire.VendorEventTypes {
 		if decoded[string(et)] == "" {
 			t.Errorf("%s was not decoded", et)
 		}
