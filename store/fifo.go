@@ -33,9 +33,34 @@ type fifoHead struct {
 }
 
 // headQuery finds a FIFO webhook's head: deliveries queued before the webhook became
-// FIFO (no number) first, by their time-sorted ids, then by number.
+// FIFO (numbered 0, inOrderFromNow) first, by their time-sorted ids, then by number.
+// Every pending delivery of a FIFO webhook has a number, and only numbered ones are in
+// the index it reads (deliveries_in_order), so other webhooks' deliveries cost it no
+// upkeep.
 const headQuery = `SELECT id, event_type, next_attempt_at FROM deliveries
-	WHERE webhook_id = ? AND status = 'pending' ORDER BY fifo_seq NULLS FIRST, id LIMIT 1`
+	WHERE webhook_id = ? AND status = 'pending' AND fifo_seq IS NOT NULL ORDER BY fifo_seq, id LIMIT 1`
+
+// inOrderFromNow numbers 0 the pending deliveries of a webhook that has just become
+// FIFO: they were queued before any it numbers from now on, and go first.
+func inOrderFromNow(ctx context.Context, tx *txn, webhookID string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE deliveries SET fifo_seq = 0
+		WHERE webhook_id = ? AND status = 'pending' AND fifo_seq IS NULL`, webhookID)
+	if err != nil {
+		return fmt.Errorf("number the deliveries of webhook %s: %w", webhookID, err)
+	}
+	return nil
+}
+
+// pendingAgainSeq is the number to give a delivery that becomes pending again (a
+// retry, a recover) when it has none: 0 for a FIFO webhook's, as inOrderFromNow
+// gives, and none for another's. Set it with fifo_seq = COALESCE(fifo_seq, ?).
+func pendingAgainSeq(o feedwire.Ordering) *int64 {
+	if o != feedwire.OrderingFIFO {
+		return nil
+	}
+	first := int64(0)
+	return &first
+}
 
 // headOf returns the head of a FIFO webhook's queue, nil when nothing is pending. On
 // Postgres it locks the head, without skipping it: a claim of another node waits, and

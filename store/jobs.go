@@ -206,7 +206,7 @@ func applyJob(ctx context.Context, tx *txn, j *feedwire.Job, ids []string, now t
 	}
 	for _, eventID := range ids {
 		if j.Kind == feedwire.JobRecover {
-			recovered, err := recoverFailed(ctx, tx, j.WebhookID, eventID, due, now)
+			recovered, err := recoverFailed(ctx, tx, j.WebhookID, eventID, pendingAgainSeq(ordering), due, now)
 			if err != nil {
 				return err
 			}
@@ -236,11 +236,12 @@ func applyJob(ctx context.Context, tx *txn, j *feedwire.Job, ids []string, now t
 }
 
 // recoverFailed makes the webhook's failed deliveries of an event pending again, due at
-// due, and reports whether there were any.
-func recoverFailed(ctx context.Context, tx *txn, webhookID, eventID string, due *time.Time, now time.Time) (bool, error) {
+// due, numbered seq if they have no number (pendingAgainSeq), and reports whether
+// there were any.
+func recoverFailed(ctx context.Context, tx *txn, webhookID, eventID string, seq *int64, due *time.Time, now time.Time) (bool, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease = NULL,
-		updated_at = ? WHERE webhook_id = ? AND event_id = ? AND status = 'failed'`,
-		nullMillis(due), millis(now), webhookID, eventID)
+		fifo_seq = COALESCE(fifo_seq, ?), updated_at = ? WHERE webhook_id = ? AND event_id = ? AND status = 'failed'`,
+		nullMillis(due), seq, millis(now), webhookID, eventID)
 	if err != nil {
 		return false, fmt.Errorf("recover: %w", err)
 	}

@@ -440,16 +440,10 @@ func insertAttempts(ctx context.Context, tx *txn, results []*feedwire.AttemptRes
 				return err
 			}
 			a.ID = id
-			requestHeaders, err := headerJSON(a.RequestHeaders)
-			if err != nil {
-				return err
-			}
+			requestHeaders := headerJSON(a.RequestHeaders)
 			var responseHeaders *string
 			if a.ResponseHeaders != nil {
-				h, err := headerJSON(a.ResponseHeaders)
-				if err != nil {
-					return err
-				}
+				h := headerJSON(a.ResponseHeaders)
 				responseHeaders = &h
 			}
 			requestBody := a.RequestBody

@@ -296,6 +296,11 @@ func (s *Store) UpdateWebhook(ctx context.Context, workspaceID, id string, p fee
 		if err := holdOrRelease(ctx, tx, before.Status, &after, after.UpdatedAt); err != nil {
 			return err
 		}
+		if before.Ordering != feedwire.OrderingFIFO && after.Ordering == feedwire.OrderingFIFO {
+			if err := inOrderFromNow(ctx, tx, after.ID); err != nil {
+				return err
+			}
+		}
 		// A webhook suspended, and perhaps paused since, keeps the suspension's reason
 		// until it is active again.
 		if before.StatusReason != nil && before.Status != feedwire.WebhookActive && after.Status == feedwire.WebhookActive {

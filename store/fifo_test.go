@@ -1,0 +1,83 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/feedwire/feedwire"
+)
+
+// TestFIFOAfterUnordered: a webhook that becomes FIFO first sends what was pending
+// before, and what a retry or a recover makes pending again of what failed before, in
+// the order it was queued; then what was queued since.
+func TestFIFOAfterUnordered(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	hook := f.hook(t, feedwire.WebhookActive)
+	retried, recovered := f.message(t), f.message(t)
+	for _, c := range f.claim(t) {
+		f.record(t, c, 503, feedwire.OutcomeFailed)
+	}
+	pending1, pending2 := f.message(t), f.message(t)
+
+	fifo := feedwire.OrderingFIFO
+	if _, err := f.store.UpdateWebhook(ctx, f.workspace, hook.ID, feedwire.WebhookPatch{Ordering: feedwire.Set(fifo)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	queuedSince := f.message(t)
+	if _, err := f.store.RetryDelivery(ctx, f.workspace, f.deliveryOf(t, hook.ID, retried.ID).ID); err != nil {
+		t.Fatal(err)
+	}
+	until := f.clock.Now().Add(time.Second)
+	job, err := f.store.StartJob(ctx, f.workspace, hook.ID, feedwire.JobRecover, f.clock.Now().Add(-time.Hour), &until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for done := false; !done; {
+		if done, err = f.store.RunJobBatch(ctx, job.ID, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	want := []*feedwire.Message{retried, recovered, pending1, pending2, queuedSince}
+	for i, m := range want {
+		claims := f.claim(t)
+		if len(claims) != 1 {
+			t.Fatalf("claim %d took %d deliveries, want the FIFO webhook's head alone", i+1, len(claims))
+		}
+		if got := claims[0].Event.ResourceID; got != m.ID {
+			t.Fatalf("claim %d sent the delivery of message %s, want %s's (%d of %d in order)", i+1, got, m.ID, i+1, len(want))
+		}
+		f.delivered(t, claims[0])
+	}
+	if claims := f.claim(t); len(claims) != 0 {
+		t.Fatalf("a claim after the last took %d deliveries", len(claims))
+	}
+}
+
+// deliveryOf returns the webhook's delivery of the message's event.
+func (f *fixture) deliveryOf(t *testing.T, webhookID, messageID string) feedwire.Delivery {
+	t.Helper()
+	for _, d := range f.deliveriesOf(t, webhookID) {
+		ev, err := f.store.Event(context.Background(), f.workspace, d.EventID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.ResourceID == messageID {
+			return d
+		}
+	}
+	t.Fatalf("webhook %s has no delivery of message %s", webhookID, messageID)
+	return feedwire.Delivery{}
+}
+
+// delivered records a claimed delivery's first attempt as a success.
+func (f *fixture) delivered(t *testing.T, c *feedwire.Claim) {
+	t.Helper()
+	a := feedwire.Attempt{DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, Number: c.Delivery.Attempts + 1,
+		StartedAt: f.clock.Now(), RequestURL: c.Webhook.URL, ResponseStatus: 200, Outcome: feedwire.OutcomeDelivered}
+	if err := f.store.RecordAttempts(context.Background(), []feedwire.AttemptResult{{Claim: c, Attempt: a}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+}
