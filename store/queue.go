@@ -239,15 +239,11 @@ func leaseDeliveries(ctx context.Context, tx *txn, ids []string, token string, r
 // readClaims reads the deliveries with these stored ids, leased under token, with
 // their events.
 func readClaims(ctx context.Context, tx *txn, ids []string, token string) ([]*feedwire.Claim, error) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
 	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.workspace_id, d.webhook_id, d.event_id, d.event_type, d.status,
 			d.attempts, d.last_attempt_at, d.last_status_code, d.test, d.created_at, d.updated_at,
 			e.resource_type, e.resource_id, e.data, e.changes, e.conversation_id, e.conversation_url, e.created_at
 		FROM deliveries d JOIN events e ON e.id = d.event_id
-		WHERE d.id IN (`+placeholders(len(ids))+`) ORDER BY d.id`, args...)
+		WHERE d.id IN (`+placeholders(len(ids))+`) ORDER BY d.id`, anys(ids)...)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}

@@ -23,6 +23,15 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
+// anys makes strings the arguments of a statement.
+func anys(values []string) []any {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return args
+}
+
 // millis stores a time as Unix milliseconds.
 func millis(t time.Time) int64 { return t.UnixMilli() }
 
