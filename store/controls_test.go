@@ -23,6 +23,22 @@ func (f *fixture) filteredHook(t *testing.T, filter string) *feedwire.Webhook {
 	return w
 }
 
+// runJob runs a job of kind for the webhook, over the last hour, to its end.
+func (f *fixture) runJob(t *testing.T, webhookID string, kind feedwire.JobKind) {
+	t.Helper()
+	ctx := context.Background()
+	until := f.clock.Now().Add(time.Second)
+	job, err := f.store.StartJob(ctx, f.workspace, webhookID, kind, f.clock.Now().Add(-time.Hour), &until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for done := false; !done; {
+		if done, err = f.store.RunJobBatch(ctx, job.ID, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func (f *fixture) deliveriesOf(t *testing.T, webhookID string) []feedwire.Delivery {
 	t.Helper()
 	page, err := f.store.Deliveries(context.Background(), f.workspace, feedwire.DeliveryFilter{
@@ -64,17 +80,7 @@ func TestFilterQueuesNoDeliveryForFilteredOutEvents(t *testing.T) {
 	t.Logf("4 events: %d delivered to the filtered webhook, %d filtered out", len(got), 4-len(got))
 
 	// A replay sends again only what the filter passes.
-	ctx := context.Background()
-	until := f.clock.Now().Add(time.Second)
-	job, err := f.store.StartJob(ctx, f.workspace, mail.ID, feedwire.JobReplay, f.clock.Now().Add(-time.Hour), &until)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for done := false; !done; {
-		if done, err = f.store.RunJobBatch(ctx, job.ID, 100); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f.runJob(t, mail.ID, feedwire.JobReplay)
 	if got := len(f.deliveriesOf(t, mail.ID)); got != 4 {
 		t.Errorf("after a replay the filtered webhook has %d deliveries, want 4 (2 and their 2 replays)", got)
 	}

@@ -29,16 +29,7 @@ func TestFIFOAfterUnordered(t *testing.T) {
 	if _, err := f.store.RetryDelivery(ctx, f.workspace, f.deliveryOf(t, hook.ID, retried.ID).ID); err != nil {
 		t.Fatal(err)
 	}
-	until := f.clock.Now().Add(time.Second)
-	job, err := f.store.StartJob(ctx, f.workspace, hook.ID, feedwire.JobRecover, f.clock.Now().Add(-time.Hour), &until)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for done := false; !done; {
-		if done, err = f.store.RunJobBatch(ctx, job.ID, 100); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f.runJob(t, hook.ID, feedwire.JobRecover)
 
 	want := []*feedwire.Message{retried, recovered, pending1, pending2, queuedSince}
 	for i, m := range want {
