@@ -182,6 +182,50 @@ func TestClaimBounds(t *testing.T) {
 	}
 }
 
+// TestClaimWithinEveryBound: a claim that may take all that each due webhook's bound
+// allows takes each one's due deliveries, up to its bound, and says that a bound held
+// some back; one that may take less shares it out by what each has due.
+func TestClaimWithinEveryBound(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	mail := f.filteredHook(t, `{"data.channel": "MAIL"}`)
+	all := f.hook(t, feedwire.WebhookActive)
+	f.messageIn(t, "MAIL")
+	for range 4 {
+		f.messageIn(t, "SLACK")
+	}
+	f.clock.Advance(time.Second)
+	claim := func(req feedwire.ClaimRequest) (*feedwire.Claimed, map[string]int) {
+		t.Helper()
+		req.Now, req.Lease = f.clock.Now(), time.Minute
+		claimed, err := f.store.ClaimDeliveries(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byWebhook := map[string]int{}
+		for _, c := range claimed.Claims {
+			byWebhook[c.Delivery.WebhookID]++
+		}
+		return claimed, byWebhook
+	}
+
+	// Each may take 3, and 6 fit in the claim: the filtered webhook's one, and 3 of
+	// the other's 5, whose bound held 2 back.
+	claimed, got := claim(feedwire.ClaimRequest{Limit: 10, PerWebhook: 3})
+	if got[mail.ID] != 1 || got[all.ID] != 3 || !claimed.Held {
+		t.Fatalf("claimed %v, held %v; want 1 of %s, 3 of %s, and held", got, claimed.Held, mail.ID, all.ID)
+	}
+	inFlight := feedwire.InFlight{ByWebhook: map[string]int{mail.ID: 1, all.ID: 3}, ByWorkspace: map[string]int{f.workspace: 4}}
+	if claimed, got := claim(feedwire.ClaimRequest{Limit: 10, PerWebhook: 3, InFlight: inFlight}); len(got) != 0 || !claimed.Held {
+		t.Fatalf("with every bound full: claimed %v, held %v; want none, and held", got, claimed.Held)
+	}
+	// With one under way, 2 are left and 1 may go: a claim of 1 takes it.
+	inFlight = feedwire.InFlight{ByWebhook: map[string]int{all.ID: 2}, ByWorkspace: map[string]int{f.workspace: 2}}
+	if claimed, got := claim(feedwire.ClaimRequest{Limit: 1, PerWebhook: 3, InFlight: inFlight}); got[all.ID] != 1 || !claimed.Next.Equal(f.clock.Now()) {
+		t.Fatalf("a claim of 1: claimed %v, next %v; want 1 of %s, and to claim again now", got, claimed.Next, all.ID)
+	}
+}
+
 // TestClaimsTakeTurns: a workspace with a backlog does not keep another waiting.
 func TestClaimsTakeTurns(t *testing.T) {
 	f := setup(t)
