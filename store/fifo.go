@@ -107,6 +107,15 @@ func dueInOrder(ctx context.Context, tx *txn, due []feedwire.DueWebhook, fifo ma
 			continue
 		}
 		head, err := headOf(ctx, tx, w.ID)
+		if err == nil && head == nil {
+			// Something is due (w is), yet no delivery has a number: one was queued
+			// by a transaction that read the webhook before it became FIFO, and
+			// committed after the change had numbered those pending (Postgres, at read
+			// committed). Numbered now, it goes next.
+			if err = inOrderFromNow(ctx, tx, w.ID); err == nil {
+				head, err = headOf(ctx, tx, w.ID)
+			}
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("claim deliveries: %w", err)
 		}

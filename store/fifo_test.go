@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,6 +71,48 @@ func (f *fixture) delivered(t *testing.T, c *feedwire.Claim) {
 	a := feedwire.Attempt{DeliveryID: c.Delivery.ID, WebhookID: c.Webhook.ID, Number: c.Delivery.Attempts + 1,
 		StartedAt: f.clock.Now(), RequestURL: c.Webhook.URL, ResponseStatus: 200, Outcome: feedwire.OutcomeDelivered}
 	if err := f.store.RecordAttempts(context.Background(), []feedwire.AttemptResult{{Claim: c, Attempt: a}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFIFOUnnumberedDelivery: a FIFO webhook's pending delivery without a number (one
+// queued by a write that read the webhook before it became FIFO, and committed after
+// the change numbered the others) is still sent, after those numbered.
+func TestFIFOUnnumberedDelivery(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	hook := f.hook(t, feedwire.WebhookActive)
+	fifo := feedwire.OrderingFIFO
+	if _, err := f.store.UpdateWebhook(ctx, f.workspace, hook.ID, feedwire.WebhookPatch{Ordering: feedwire.Set(fifo)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	numbered, unnumbered := f.message(t), f.message(t)
+	// A harvestr delivery is stored under its envelope id.
+	f.rawExec(t, `UPDATE deliveries SET fifo_seq = NULL WHERE id = '`+f.deliveryOf(t, hook.ID, unnumbered.ID).ID+`'`)
+
+	for i, m := range []*feedwire.Message{numbered, unnumbered} {
+		claims := f.claim(t)
+		if len(claims) != 1 || claims[0].Event.ResourceID != m.ID {
+			t.Fatalf("claim %d took %d deliveries, want message %s's alone", i+1, len(claims), m.ID)
+		}
+		f.delivered(t, claims[0])
+	}
+}
+
+// rawExec runs a statement on the fixture's database through a connection of the
+// driver alone, to set up what feedwire itself would not write.
+func (f *fixture) rawExec(t *testing.T, statement string) {
+	t.Helper()
+	driver, source := "pgx", f.dsn
+	if path, ok := strings.CutPrefix(f.dsn, "sqlite:"); ok {
+		driver, source = "sqlite", "file:"+path
+	}
+	db, err := sql.Open(driver, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(statement); err != nil {
 		t.Fatal(err)
 	}
 }

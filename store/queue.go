@@ -31,7 +31,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) 
 		if err != nil {
 			return err
 		}
-		counted, err := countDue(ctx, tx, due, heads, req, out)
+		estimated, err := countDue(ctx, tx, due, heads, how.limits, req, out)
 		if err != nil {
 			return err
 		}
@@ -44,6 +44,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) 
 			return err
 		}
 		var ids []string
+		dueCount := 0 // what the claim knows to be due: its counts, and what dueIDs found
 		shares := feedwire.ShareClaims(due, req)
 		for webhookID, n := range shares {
 			if head, ok := heads[webhookID]; ok {
@@ -55,17 +56,18 @@ func (s *Store) ClaimDeliveries(ctx context.Context, req feedwire.ClaimRequest) 
 				return err
 			}
 			ids = append(ids, taken...)
-			if !counted && len(taken) == n && n < req.Limit {
-				out.Held = true // the webhook's bound may have left some due
+			if estimated[webhookID] {
+				dueCount += len(taken)
+				if len(taken) == n && n < req.Limit {
+					out.Held = true // the webhook's bound may have left some due
+				}
 			}
 			if err := noteNextDue(ctx, tx, webhookID, req.Now, out); err != nil {
 				return err
 			}
 		}
-		dueCount := len(ids)
-		if counted {
-			dueCount = 0
-			for _, w := range due {
+		for _, w := range due {
+			if !estimated[w.ID] {
 				dueCount += w.Due
 			}
 		}
@@ -161,13 +163,14 @@ func dueWebhooks(ctx context.Context, tx *txn, req feedwire.ClaimRequest, out *f
 func hasRoom(bound, inFlight int) bool { return bound <= 0 || inFlight < bound }
 
 // countDue sets how many deliveries each due webhook has due, counted up to what the
-// claim could take of it, where sharing the claim out needs the numbers: when the claim
-// cannot take all that every webhook's bound allows. Otherwise each webhook's Due is
-// its bound, and dueIDs finds what there is; counting first read the same index entries
-// twice (on Postgres, where they include the dead versions of leased deliveries, the
-// count was a fifth of a drain's time in the database). It reports whether it counted.
-// A FIFO webhook's Due is already its head's 1.
-func countDue(ctx context.Context, tx *txn, due []feedwire.DueWebhook, heads map[string]string, req feedwire.ClaimRequest, out *feedwire.Claimed) (bool, error) {
+// claim could take of it, where the number matters: for every webhook when the claim
+// cannot take all that every webhook's bound allows (it is shared out by the counts),
+// and for a rate-limited webhook (its pace fits the count). Otherwise a webhook's Due is
+// its bound, and dueIDs finds what there is: counting first read the same index
+// entries twice (on Postgres, where they include the dead versions of leased
+// deliveries, the count was a fifth of a drain's time in the database). It returns the
+// webhooks whose Due is only their bound. A FIFO webhook's Due is already its head's 1.
+func countDue(ctx context.Context, tx *txn, due []feedwire.DueWebhook, heads map[string]string, limits map[string]feedwire.RateLimit, req feedwire.ClaimRequest, out *feedwire.Claimed) (map[string]bool, error) {
 	bounds := make([]int, len(due))
 	total, byWorkspace := 0, map[string]int{}
 	for i, w := range due {
@@ -181,29 +184,31 @@ func countDue(ctx context.Context, tx *txn, due []feedwire.DueWebhook, heads map
 		total += bounds[i]
 		byWorkspace[w.WorkspaceID] += bounds[i]
 	}
-	if !sharingNeedsCounts(total, byWorkspace, req) {
-		for i := range due {
-			due[i].Due = bounds[i]
-		}
-		return false, nil
-	}
+	countAll := sharingNeedsCounts(total, byWorkspace, req)
+	estimated := map[string]bool{}
 	for i := range due {
-		if _, ok := heads[due[i].ID]; ok {
-			continue
-		}
-		// Counting stops at what the claim could take, so a backlog of millions costs
-		// no more than a few.
-		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries
-			WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? LIMIT ?) AS due`,
-			due[i].ID, millis(req.Now), bounds[i]).Scan(&due[i].Due)
-		if err != nil {
-			return false, fmt.Errorf("claim deliveries: %w", err)
-		}
-		if due[i].Due == bounds[i] && bounds[i] < req.Limit {
-			out.Held = true // the webhook's bound may leave some due
+		_, head := heads[due[i].ID]
+		_, limited := limits[due[i].ID]
+		switch {
+		case head:
+		case !countAll && !limited:
+			due[i].Due = bounds[i]
+			estimated[due[i].ID] = true
+		default:
+			// Counting stops at what the claim could take, so a backlog of millions
+			// costs no more than a few.
+			err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries
+				WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? LIMIT ?) AS due`,
+				due[i].ID, millis(req.Now), bounds[i]).Scan(&due[i].Due)
+			if err != nil {
+				return nil, fmt.Errorf("claim deliveries: %w", err)
+			}
+			if due[i].Due == bounds[i] && bounds[i] < req.Limit {
+				out.Held = true // the webhook's bound may leave some due
+			}
 		}
 	}
-	return true, nil
+	return estimated, nil
 }
 
 // sharingNeedsCounts reports whether bounds adding up to total, byWorkspace for each

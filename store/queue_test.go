@@ -226,6 +226,28 @@ func TestClaimWithinEveryBound(t *testing.T) {
 	}
 }
 
+// TestClaimOfAPacedWebhook: a claim that takes all a rate-limited webhook has due says
+// neither that more is held back nor to claim again at its next slot.
+func TestClaimOfAPacedWebhook(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	hook := f.hook(t, feedwire.WebhookActive)
+	limit := feedwire.RateLimit{PerSecond: 10, Burst: 1}
+	if _, err := f.store.UpdateWebhook(ctx, f.workspace, hook.ID, feedwire.WebhookPatch{RateLimit: feedwire.Set(limit)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.message(t)
+	f.clock.Advance(time.Second)
+	claimed, err := f.store.ClaimDeliveries(ctx, feedwire.ClaimRequest{Now: f.clock.Now(), Limit: 64, Lease: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(claimed.Claims) != 1 || claimed.Held || !claimed.Next.IsZero() {
+		t.Fatalf("claimed %d, held %v, next %v; want the one due, not held, and no time to claim again",
+			len(claimed.Claims), claimed.Held, claimed.Next)
+	}
+}
+
 // TestClaimsTakeTurns: a workspace with a backlog does not keep another waiting.
 func TestClaimsTakeTurns(t *testing.T) {
 	f := setup(t)
