@@ -41,7 +41,9 @@ const headQuery = `SELECT id, event_type, next_attempt_at FROM deliveries
 	WHERE webhook_id = ? AND status = 'pending' AND fifo_seq IS NOT NULL ORDER BY fifo_seq, id LIMIT 1`
 
 // inOrderFromNow numbers 0 the pending deliveries of a webhook that has just become
-// FIFO: they were queued before any it numbers from now on, and go first.
+// FIFO: they were queued before any it numbers from now on, and go first (before those
+// still pending from an earlier time the webhook was FIFO too, as unnumbered ones
+// always did).
 func inOrderFromNow(ctx context.Context, tx *txn, webhookID string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE deliveries SET fifo_seq = 0
 		WHERE webhook_id = ? AND status = 'pending' AND fifo_seq IS NULL`, webhookID)
