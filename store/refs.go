@@ -24,6 +24,9 @@ type ref struct {
 // key as an internal error.
 func checkRefs(ctx context.Context, tx *txn, workspaceID string, refs ...ref) error {
 	var problems feedwire.Problems
+	// Two fields often name the same row (a message's requester is its submitter):
+	// it is looked up once.
+	exists := map[string]bool{}
 	for _, r := range refs {
 		if r.id == nil {
 			continue
@@ -32,13 +35,19 @@ func checkRefs(ctx context.Context, tx *txn, workspaceID string, refs ...ref) er
 			problems.Add(r.field, "must not be empty; leave it out or send null for none")
 			continue
 		}
-		var one int
-		err := tx.QueryRowContext(ctx, "SELECT 1 FROM "+r.table+" WHERE workspace_id = ? AND id = ?", workspaceID, *r.id).Scan(&one)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
+		key := r.table + " " + *r.id
+		found, checked := exists[key]
+		if !checked {
+			var one int
+			err := tx.QueryRowContext(ctx, "SELECT 1 FROM "+r.table+" WHERE workspace_id = ? AND id = ?", workspaceID, *r.id).Scan(&one)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("check %s: %w", r.field, err)
+			}
+			found = err == nil
+			exists[key] = found
+		}
+		if !found {
 			problems.Add(r.field, fmt.Sprintf("no %s with id %q", tableNoun[r.table], *r.id))
-		case err != nil:
-			return fmt.Errorf("check %s: %w", r.field, err)
 		}
 	}
 	return problems.Err()

@@ -255,6 +255,8 @@ func TestMessageInvalidWritesNothing(t *testing.T) {
 			[]string{"title", "channel"}},
 		{"unknown users", feedwire.MessageInput{Title: "t", Content: "x", Channel: "MAIL", RequesterID: "nobody", SubmitterID: u.ID, AssigneeID: ptr("nobody")},
 			[]string{"requesterId", "assigneeId"}},
+		{"one unknown user, twice", feedwire.MessageInput{Title: "t", Content: "x", Channel: "MAIL", RequesterID: "nobody", SubmitterID: "nobody"},
+			[]string{"requesterId", "submitterId"}},
 		{"bad integration url", feedwire.MessageInput{Title: "t", Content: "x", Channel: "MAIL", RequesterID: u.ID, SubmitterID: u.ID, IntegrationURL: ptr("ftp:/x")},
 			[]string{"integrationUrl"}},
 	}
