@@ -31,6 +31,11 @@ const (
 	JobFailed    JobStatus = "failed"
 )
 
+// Finished reports whether a job of status s has ended, succeeded or failed.
+func (s JobStatus) Finished() bool {
+	return s == JobSucceeded || s == JobFailed
+}
+
 // Job is a bulk operation that runs in the background and reports its progress.
 type Job struct {
 	ID          string

@@ -40,9 +40,6 @@ type Metrics struct {
 	requestDuration *prometheus.HistogramVec
 }
 
-// The error classes of failed attempts, each counted from the start.
-var errorClasses = feedwire.ErrorClasses
-
 // New registers feedwire's metrics, and the Go runtime's and the process's, with reg.
 func New(reg prometheus.Registerer, o Options) (*Metrics, error) {
 	if o.Now == nil {
@@ -101,7 +98,7 @@ func New(reg prometheus.Registerer, o Options) (*Metrics, error) {
 	for _, o := range []feedwire.Outcome{feedwire.OutcomeDelivered, feedwire.OutcomeRetry, feedwire.OutcomeFailed, feedwire.OutcomeSuspended} {
 		m.attempts.WithLabelValues(string(o))
 	}
-	for _, class := range errorClasses {
+	for _, class := range feedwire.ErrorClasses {
 		m.attemptErrors.WithLabelValues(string(class))
 	}
 	for _, status := range []feedwire.DeliveryStatus{feedwire.DeliverySucceeded, feedwire.DeliveryFailed} {

@@ -75,8 +75,7 @@ func (p *portal) jobPage(w http.ResponseWriter, r *http.Request, s *session) err
 	if err != nil {
 		return err
 	}
-	done := job.Status == feedwire.JobSucceeded || job.Status == feedwire.JobFailed
-	p.render(w, r, s, http.StatusOK, "job", "A "+string(job.Kind)+" of "+hook.Name, jobView{Job: job, Webhook: hook, Done: done})
+	p.render(w, r, s, http.StatusOK, "job", "A "+string(job.Kind)+" of "+hook.Name, jobView{Job: job, Webhook: hook, Done: job.Status.Finished()})
 	return nil
 }
 
@@ -89,6 +88,6 @@ func (p *portal) jobProgress(w http.ResponseWriter, r *http.Request, s *session)
 	w.Header().Set("Content-Type", "application/json")
 	return json.NewEncoder(w).Encode(map[string]any{
 		"status": job.Status, "total": job.Total, "processed": job.Processed, "error": job.Error,
-		"done": job.Status == feedwire.JobSucceeded || job.Status == feedwire.JobFailed,
+		"done": job.Status.Finished(),
 	})
 }

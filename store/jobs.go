@@ -138,7 +138,7 @@ func (s *Store) RunJobBatch(ctx context.Context, jobID string, size int) (done b
 		if err != nil {
 			return fmt.Errorf("job %s: %w", jobID, err)
 		}
-		if j.Status == feedwire.JobSucceeded || j.Status == feedwire.JobFailed {
+		if j.Status.Finished() {
 			done = true // another runner finished it meanwhile (two leaders for a moment)
 			return nil
 		}
@@ -263,7 +263,7 @@ func (s *Store) FailJob(ctx context.Context, jobID string, reason error) error {
 		if err != nil {
 			return fmt.Errorf("job %s: %w", jobID, err)
 		}
-		if j.Status == feedwire.JobSucceeded || j.Status == feedwire.JobFailed {
+		if j.Status.Finished() {
 			return nil
 		}
 		now := s.clock()

@@ -128,7 +128,7 @@ func operationalExamples() []operationalExample {
 	}
 }
 
-// event returns the example event, with its catalog id and time.
+// exampleEvent returns the example event, with its catalog id and time.
 func (e operationalExample) exampleEvent() (*feedwire.Event, error) {
 	ev, err := e.event()
 	if err != nil {
