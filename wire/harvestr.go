@@ -116,9 +116,9 @@ func harvestrEvent[R any, D any](kind eventKind, before, after *R, data func(*R)
 func HarvestrBody(id string, ev *feedwire.Event) ([]byte, error) {
 	b := make([]byte, 0, len(id)+len(ev.Type)+len(ev.Data)+len(ev.Changes)+40)
 	b = append(b, `{"id":`...)
-	b = appendString(b, id)
+	b = AppendString(b, id)
 	b = append(b, `,"event":`...)
-	b = appendString(b, string(ev.Type))
+	b = AppendString(b, string(ev.Type))
 	b = append(b, `,"data":`...)
 	b, err := appendRaw(b, ev.Data)
 	if err != nil {

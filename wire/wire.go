@@ -26,8 +26,9 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// appendString appends s as a JSON string, as marshal writes it.
-func appendString(b []byte, s string) []byte {
+// AppendString appends s as a JSON string, as marshal writes it (<, > and & as they
+// are): the bodies' strings, and any other JSON feedwire writes by hand.
+func AppendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
 			// Rare in the ids and names written here: let encoding/json escape it.
